@@ -1,0 +1,32 @@
+import { chooseProvider, type ProviderChoice } from './provider-choice';
+import type { ResolvedProvisionOptions } from './provision-options';
+import type { ServiceKind } from './service-types';
+
+export interface EmbeddedAvailability {
+  available: boolean;
+  detail: string;
+}
+
+/**
+ * Gathers the facts for one service and chooses its provider. Docker is asked only when
+ * its answer can change the choice.
+ */
+export async function chooseFor(
+  kind: ServiceKind,
+  options: ResolvedProvisionOptions,
+  environmentConfigured: boolean,
+  embedded: () => EmbeddedAvailability,
+): Promise<ProviderChoice> {
+  const dockerMatters =
+    options.requested === 'testcontainers' || (options.requested === undefined && !environmentConfigured);
+  const docker = dockerMatters ? await options.probeDocker(options.env) : { reachable: false, detail: 'not asked' };
+  const embeddedFacts = embedded();
+  return chooseProvider(kind, {
+    environmentConfigured,
+    dockerReachable: docker.reachable,
+    dockerDetail: docker.detail,
+    embeddedAvailable: embeddedFacts.available,
+    embeddedDetail: embeddedFacts.detail,
+    requested: options.requested,
+  });
+}

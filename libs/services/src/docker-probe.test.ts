@@ -1,0 +1,61 @@
+import http from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dockerEndpoint, probeDocker } from './docker-probe';
+
+describe('dockerEndpoint', () => {
+  it('reads DOCKER_HOST as a unix socket or a TCP address, defaulting to the standard socket', () => {
+    expect(dockerEndpoint({})).toEqual({ socketPath: '/var/run/docker.sock' });
+    expect(dockerEndpoint({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' })).toEqual({
+      socketPath: '/run/user/1000/docker.sock',
+    });
+    expect(dockerEndpoint({ DOCKER_HOST: 'tcp://10.0.0.5:2376' })).toEqual({ host: '10.0.0.5', port: 2376 });
+    expect(dockerEndpoint({ DOCKER_HOST: 'tcp://docker' })).toEqual({ host: 'docker', port: 2375 });
+  });
+});
+
+describe('probeDocker', () => {
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
+
+  it('reports a missing socket without waiting', async () => {
+    const result = await probeDocker({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    expect(result).toEqual({ reachable: false, detail: '/nonexistent/docker.sock does not exist' });
+  });
+
+  it('says reachable only when something answers /_ping with 200', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'docker-probe-'));
+    const socketPath = path.join(dir, 'docker.sock');
+    const server = http.createServer((request, response) => {
+      response.statusCode = request.url === '/_ping' ? 200 : 404;
+      response.end('OK');
+    });
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    cleanup = async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    };
+
+    const result = await probeDocker({ DOCKER_HOST: `unix://${socketPath}` });
+    expect(result).toEqual({ reachable: true, detail: `${socketPath} answered HTTP 200` });
+  });
+
+  it('reports a socket nobody listens on as unreachable', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'docker-probe-'));
+    const socketPath = path.join(dir, 'docker.sock');
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    // Closing with the path still present leaves a dead socket file behind on some systems;
+    // either way nothing answers.
+    await new Promise((resolve) => server.close(resolve));
+    cleanup = () => rm(dir, { recursive: true, force: true });
+
+    const result = await probeDocker({ DOCKER_HOST: `unix://${socketPath}` });
+    expect(result.reachable).toBe(false);
+  });
+});

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { CONTAINER_PLANS, LOCALSTACK_CONTAINER } from './container-plans';
+import { provisionObjectStore } from '../object-store-service';
+
+describe('container plans', () => {
+  it('pins every image to an explicit version', () => {
+    for (const plan of CONTAINER_PLANS) {
+      expect(plan.image).toMatch(/:\d+(\.\d+)+(-[a-z]+)?$/);
+      expect(plan.image).not.toContain(':latest');
+    }
+  });
+
+  it('keeps LocalStack on a 4.x image, which runs without an auth token, with S3 enabled', () => {
+    expect(LOCALSTACK_CONTAINER.image).toMatch(/^localstack\/localstack:4\./);
+    expect(LOCALSTACK_CONTAINER.environment.SERVICES.split(',')).toContain('s3');
+    expect(LOCALSTACK_CONTAINER.port).toBe(4566);
+  });
+});
+
+describe('the Testcontainers path without a Docker engine', () => {
+  const noDocker = async () => ({ reachable: false, detail: 'test: no engine' });
+
+  it('is refused with the probe result when requested and no engine answers', async () => {
+    await expect(provisionObjectStore({ env: {}, provider: 'testcontainers', probeDocker: noDocker })).rejects.toThrow(
+      /testcontainers: no Docker engine answered \(test: no engine\)/,
+    );
+  });
+});
