@@ -21,8 +21,15 @@ export async function freePort(): Promise<number> {
 /** Prefix of every temporary directory the services create, so a leak check can find them. */
 export const TEMP_DIR_PREFIX = 'storage-builder-';
 
+/**
+ * Set by the test leak check so that the directories of one test run carry its tag and
+ * another run's directories on the same machine are not mistaken for leaks.
+ */
+export const RUN_TAG_VARIABLE = 'STORAGE_BUILDER_RUN_TAG';
+
 export async function makeTempDir(purpose: string): Promise<{ path: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), `${TEMP_DIR_PREFIX}${purpose}-`));
+  const tag = process.env[RUN_TAG_VARIABLE];
+  const dir = await mkdtemp(path.join(tmpdir(), `${TEMP_DIR_PREFIX}${tag ? `${tag}-` : ''}${purpose}-`));
   return { path: dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 

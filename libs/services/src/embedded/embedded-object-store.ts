@@ -1,7 +1,21 @@
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import S3rver from 's3rver';
 import { makeTempDir } from '../local-resources';
 import type { ObjectStoreConnection } from '../service-types';
+
+/** The part of s3rver's API used here; s3rver ships no type declarations. */
+interface S3rverServer {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+type S3rverConstructor = new (options: {
+  address: string;
+  port: number;
+  silent: boolean;
+  directory: string;
+  vhostBuckets: boolean;
+}) => S3rverServer;
+const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
 
 /** s3rver checks signatures against this fixed key pair. */
 const S3RVER_KEY = 'S3RVER';
@@ -23,7 +37,7 @@ export async function startEmbeddedObjectStore(): Promise<RunningObjectStore> {
   });
   let address: AddressInfo;
   try {
-    address = (await server.run()) as AddressInfo;
+    address = await server.run();
   } catch (error) {
     await directory.remove();
     throw new Error(`embedded object store (s3rver) did not start: ${error instanceof Error ? error.message : String(error)}`);

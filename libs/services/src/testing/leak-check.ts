@@ -1,16 +1,21 @@
 // Vitest global setup: after a project's tests, fail the run if a temporary directory
 // or a process created by the service launchers (embedded PostgreSQL, redis-server) is
-// still there. Both carry TEMP_DIR_PREFIX: the directories in their names, the
-// processes in their command lines (data directory, working directory).
+// still there. Both carry this run's tag: the directories in their names, the processes
+// in their command lines (data directory, working directory). The tag reaches the test
+// workers through the environment, which they inherit from this process.
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { TEMP_DIR_PREFIX } from '../local-resources';
+import { RUN_TAG_VARIABLE, TEMP_DIR_PREFIX } from '../local-resources';
 
-const marker = path.join(tmpdir(), TEMP_DIR_PREFIX);
+const tag = `t${randomBytes(3).toString('hex')}`;
+process.env[RUN_TAG_VARIABLE] = tag;
+const namePrefix = `${TEMP_DIR_PREFIX}${tag}-`;
+const marker = path.join(tmpdir(), namePrefix);
 
 function ourTempDirs(): Set<string> {
-  return new Set(readdirSync(tmpdir()).filter((name) => name.startsWith(TEMP_DIR_PREFIX)));
+  return new Set(readdirSync(tmpdir()).filter((name) => name.startsWith(namePrefix)));
 }
 
 function ourProcesses(): Map<string, string> {
