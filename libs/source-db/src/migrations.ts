@@ -1,0 +1,156 @@
+/**
+ * The schema, as versioned migrations. Each migration is written out literally (not
+ * generated from `KIND_SCHEMAS`), so an applied version never changes under a database;
+ * `migrate.test.ts` checks that the tables still match `KIND_SCHEMAS`.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const dataTables = `
+CREATE TABLE clients (
+  id integer PRIMARY KEY CHECK (id > 0),
+  name text NOT NULL
+);
+
+CREATE TABLE raw_data (
+  client_id integer NOT NULL,
+  id bigint NOT NULL,
+  entity_id bigint NOT NULL,
+  data_item_id bigint NOT NULL,
+  period date NOT NULL,
+  numeric_value numeric(20,6),
+  text_value text,
+  is_carryover boolean NOT NULL,
+  PRIMARY KEY (client_id, id)
+);
+
+CREATE TABLE entities (
+  client_id integer NOT NULL,
+  id bigint NOT NULL,
+  code varchar(64) NOT NULL,
+  name text NOT NULL,
+  parent_id bigint,
+  is_active boolean NOT NULL,
+  PRIMARY KEY (client_id, id)
+);
+
+CREATE TABLE data_items (
+  client_id integer NOT NULL,
+  id bigint NOT NULL,
+  code varchar(64) NOT NULL,
+  name text NOT NULL,
+  unit varchar(32),
+  value_type varchar(16) NOT NULL,
+  PRIMARY KEY (client_id, id)
+);
+
+CREATE TABLE formulas (
+  client_id integer NOT NULL,
+  id bigint NOT NULL,
+  code varchar(64) NOT NULL,
+  expression text NOT NULL,
+  description text,
+  revision integer NOT NULL,
+  PRIMARY KEY (client_id, id)
+);
+
+CREATE TABLE formula_associations (
+  client_id integer NOT NULL,
+  id bigint NOT NULL,
+  formula_id bigint NOT NULL,
+  entity_id bigint NOT NULL,
+  data_item_id bigint NOT NULL,
+  priority integer NOT NULL,
+  PRIMARY KEY (client_id, id)
+);
+`;
+
+/*
+ * Change tracking. Every row carries the xid8 of the transaction that last wrote it
+ * (a row trigger, so no writer can set it by hand), and a delete leaves a tombstone with
+ * the deleting xid8. Tombstones are written by statement triggers over transition
+ * tables, so a bulk delete costs one INSERT ... SELECT rather than one per row.
+ *
+ * An UPDATE that changes a row's key is a delete of the old key: it leaves a tombstone.
+ * An INSERT (or a key change) onto a tombstoned key removes the tombstone in the same
+ * transaction; the feed also ignores a tombstone whose key exists in its snapshot.
+ * TRUNCATE is refused: it fires no row-level triggers, so its deletes would be lost.
+ */
+const changeTracking = `
+CREATE TABLE tombstones (
+  client_id integer NOT NULL,
+  kind text NOT NULL,
+  id bigint NOT NULL,
+  deleted_xid xid8 NOT NULL,
+  PRIMARY KEY (client_id, kind, id)
+);
+CREATE INDEX tombstones_changes ON tombstones (client_id, kind, deleted_xid);
+
+CREATE FUNCTION source_db_stamp_xid() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.changed_xid := pg_current_xact_id();
+  RETURN NEW;
+END $$;
+
+CREATE FUNCTION source_db_tombstone_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO tombstones (client_id, kind, id, deleted_xid)
+  SELECT o.client_id, TG_ARGV[0], o.id, pg_current_xact_id() FROM old_rows o
+  ON CONFLICT (client_id, kind, id) DO UPDATE SET deleted_xid = EXCLUDED.deleted_xid;
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION source_db_clear_tombstones() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM tombstones t USING new_rows n
+  WHERE t.client_id = n.client_id AND t.kind = TG_ARGV[0] AND t.id = n.id;
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION source_db_tombstone_rekeyed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO tombstones (client_id, kind, id, deleted_xid)
+  SELECT o.client_id, TG_ARGV[0], o.id, pg_current_xact_id() FROM old_rows o
+  WHERE NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.client_id = o.client_id AND n.id = o.id)
+  ON CONFLICT (client_id, kind, id) DO UPDATE SET deleted_xid = EXCLUDED.deleted_xid;
+  DELETE FROM tombstones t USING new_rows n
+  WHERE t.client_id = n.client_id AND t.kind = TG_ARGV[0] AND t.id = n.id
+    AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.client_id = n.client_id AND o.id = n.id);
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION source_db_refuse_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'TRUNCATE of % would lose its deletes: the change feed needs a tombstone per row', TG_TABLE_NAME
+    USING HINT = 'Use DELETE, or drop and re-create the database and run migrate().';
+END $$;
+${['raw_data', 'entities', 'data_items', 'formulas', 'formula_associations']
+  .map((table) => {
+    const kind = table === 'raw_data' ? 'raw-data' : table.replace(/_/g, '-');
+    return `
+ALTER TABLE ${table} ADD COLUMN changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX ${table}_changes ON ${table} (client_id, changed_xid);
+CREATE TRIGGER ${table}_stamp BEFORE INSERT OR UPDATE ON ${table}
+  FOR EACH ROW EXECUTE FUNCTION source_db_stamp_xid();
+CREATE TRIGGER ${table}_deleted AFTER DELETE ON ${table} REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION source_db_tombstone_deleted('${kind}');
+CREATE TRIGGER ${table}_inserted AFTER INSERT ON ${table} REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION source_db_clear_tombstones('${kind}');
+CREATE TRIGGER ${table}_rekeyed AFTER UPDATE ON ${table} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION source_db_tombstone_rekeyed('${kind}');
+CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table}
+  FOR EACH STATEMENT EXECUTE FUNCTION source_db_refuse_truncate();`;
+  })
+  .join('\n')}
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'clients and the five data kinds', sql: dataTables },
+  { version: 2, name: 'xid8 change tracking and tombstones', sql: changeTracking },
+];
+
+/** The version a database must be at for the feed, the seeder and the churn generator. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,29 @@
+import type { ChangeBatch, RowValues } from '@storage-builder/data-model';
+import type { ChangeFeed } from '../change-feed';
+
+/** Every batch of a feed, collected. */
+export async function drain(feed: ChangeFeed): Promise<ChangeBatch[]> {
+  const batches: ChangeBatch[] = [];
+  for await (const batch of feed.batches()) batches.push(batch);
+  return batches;
+}
+
+/**
+ * What a snapshot reader does with batches: upsert rows by id, delete tombstoned ids.
+ * Idempotent, so re-reading rows at the horizon changes nothing.
+ */
+export function applyBatches(state: Map<string, RowValues>, batches: readonly ChangeBatch[]): Map<string, RowValues> {
+  for (const batch of batches) {
+    for (const row of batch.rows) state.set(row[0] as string, row);
+    for (const key of batch.tombstones) state.delete(key);
+  }
+  return state;
+}
+
+export function rowIds(batches: readonly ChangeBatch[]): string[] {
+  return batches.flatMap((batch) => batch.rows.map((row) => row[0] as string));
+}
+
+export function tombstoneIds(batches: readonly ChangeBatch[]): string[] {
+  return batches.flatMap((batch) => batch.tombstones);
+}
