@@ -1,0 +1,74 @@
+import type { Writable } from 'node:stream';
+import type { ChangeBatch, RowValues } from '@storage-builder/data-model';
+import type { SnapshotEncoder, SnapshotTotals } from './snapshot-encoder';
+import { throwIfAborted, writeWithBackpressure } from './output-writer';
+import type { SerializeCounters } from './serialize-types';
+
+/** A deleted key inside a batch; rows go in bare so batching allocates nothing per row. */
+interface BatchedTombstone {
+  readonly tombstone: string;
+}
+type BatchItem = RowValues | BatchedTombstone;
+
+/**
+ * The write-up's fix: the same enumerable, regrouped into batches of `batchSize` items
+ * (chosen from free memory, 500-20,000), one awaited `serializeBatch` per batch. A batch
+ * holds references to rows the feed already allocated.
+ */
+export async function serializeEnumerableBatched<T>(
+  items: AsyncIterable<readonly T[]> | Iterable<readonly T[]>,
+  batchSize: number,
+  serializeBatch: (batch: readonly T[] | null) => Promise<void>,
+): Promise<void> {
+  let batch: T[] = [];
+  for await (const group of items) {
+    for (let i = 0; i < group.length; i++) {
+      batch.push(group[i] as T);
+      if (batch.length >= batchSize) {
+        await serializeBatch(batch);
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) await serializeBatch(batch);
+  await serializeBatch(null);
+}
+
+export async function batchedSerialize(
+  batches: AsyncIterable<ChangeBatch> | Iterable<ChangeBatch>,
+  encoder: SnapshotEncoder,
+  output: Writable,
+  counters: SerializeCounters,
+  finish: () => SnapshotTotals,
+  signal: AbortSignal | undefined,
+  batchSize: number,
+): Promise<SnapshotTotals> {
+  let totals: SnapshotTotals | undefined;
+  await serializeEnumerableBatched(groups(batches), batchSize, async (batch) => {
+    counters.serializeCalls++;
+    throwIfAborted(signal);
+    if (batch === null) {
+      totals = finish();
+      await writeWithBackpressure(output, encoder.takeOutput());
+      output.end();
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i] as BatchItem;
+      if (Array.isArray(item)) encoder.addRow(item as RowValues);
+      else encoder.addTombstone((item as BatchedTombstone).tombstone);
+    }
+    counters.rows = encoder.counts.rows;
+    counters.tombstones = encoder.counts.tombstones;
+    await writeWithBackpressure(output, encoder.takeOutput());
+  });
+  return totals as SnapshotTotals;
+}
+
+/** A feed batch as one group of items: its rows, then its tombstones. */
+async function* groups(batches: AsyncIterable<ChangeBatch> | Iterable<ChangeBatch>): AsyncGenerator<readonly BatchItem[]> {
+  for await (const batch of batches) {
+    if (batch.tombstones.length === 0) yield batch.rows;
+    else yield [...batch.rows, ...batch.tombstones.map((tombstone) => ({ tombstone }))];
+  }
+}

@@ -1,0 +1,56 @@
+// File format
+export {
+  COMPRESSIONS,
+  DEFAULT_DEFLATE_LEVEL,
+  DEFAULT_FRAME_BYTES,
+  DEFAULT_FRAME_ITEMS,
+  FORMAT_VERSION,
+  MAGIC,
+} from './format-constants';
+export type { Compression } from './format-constants';
+export { snapshotHeader } from './snapshot-header';
+export type { SnapshotExpectation, SnapshotHeader, SnapshotHeaderInput } from './snapshot-header';
+export { SnapshotEncoder, resolveFrameOptions } from './snapshot-encoder';
+export type { FrameOptions, ResolvedFrameOptions, SnapshotTotals } from './snapshot-encoder';
+export { readSnapshot } from './snapshot-reader';
+export type { SnapshotBatch, SnapshotReader } from './snapshot-reader';
+export { SnapshotFormatError } from './snapshot-format-error';
+export type { SnapshotFormatErrorCode } from './snapshot-format-error';
+
+// Serializer strategies
+export { serializeSnapshot, OUTPUT_HIGH_WATER_MARK } from './serialize-snapshot';
+export type { SnapshotItem } from './serialize-snapshot';
+export { DEFAULT_SERIALIZER_STRATEGY, SERIALIZER_STRATEGIES } from './serialize-types';
+export type { SerializeCounters, SerializedSnapshot, SerializerStrategy, SerializeSnapshotOptions } from './serialize-types';
+export { serializeEnumerable } from './legacy-serializer';
+export { serializeEnumerableBatched } from './batched-serializer';
+export { STREAMING_SLICE_ROWS } from './streaming-serializer';
+export {
+  chooseBatchSize,
+  DEFAULT_BATCH_MEMORY_FRACTION,
+  DEFAULT_BYTES_PER_ITEM,
+  MAX_BATCH_SIZE,
+  MIN_BATCH_SIZE,
+  readMemoryFacts,
+} from './memory-budget';
+export type { BatchSizingOptions, MemoryFacts } from './memory-budget';
+
+// Object store
+export { SnapshotStore, DEFAULT_KEY_PREFIX, resolveSnapshotStoreOptions } from './snapshot-store';
+export type { ResolvedSnapshotStoreOptions, SnapshotLogger, SnapshotStoreOptions, TargetKeys } from './snapshot-store';
+export { uploadStream, DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, MAX_PARTS, MIN_PART_SIZE } from './multipart-upload';
+export type { StreamUploadInput, StreamUploadResult, UploadConditions } from './multipart-upload';
+export { probeConditionalWrites } from './conditional-write-probe';
+export type { ConditionalWriteSupport } from './conditional-write-probe';
+export { MAX_CONFLICT_ATTEMPTS, RETRYABLE_STATUS, SnapshotConflictError } from './s3-errors';
+export type { SnapshotConflictCode } from './s3-errors';
+
+// Manifests, publishing, compaction, materialization
+export { MANIFEST_VERSION, ManifestError, parseManifest } from './manifest';
+export type { ManifestBase, ManifestDelta, ManifestErrorCode, ManifestObject, SnapshotManifest } from './manifest';
+export { commitManifest, readManifest } from './manifest-store';
+export type { CommitGuard, ManifestVersion } from './manifest-store';
+export { DEFAULT_MAX_DELTA_BYTES_RATIO, DEFAULT_MAX_DELTAS, SnapshotPublisher } from './snapshot-publisher';
+export type { PublishInput, PublisherOptions, PublishResult, ResolvedPublisherOptions } from './snapshot-publisher';
+export { materializeManifest, materializeTarget } from './materialize';
+export type { MaterializedTarget } from './materialize';

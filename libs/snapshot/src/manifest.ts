@@ -1,0 +1,137 @@
+import { compareWatermarks, isDataKind, parseClientId, parseWatermark, targetId, type Target, type Watermark } from '@storage-builder/data-model';
+
+export const MANIFEST_VERSION = 1;
+
+/** One immutable snapshot object as the manifest records it. */
+export interface ManifestObject {
+  readonly key: string;
+  readonly rows: number;
+  readonly tombstones: number;
+  readonly bytes: number;
+  /** CRC32 of the file (its trailer checksum), 8 lowercase hex digits. */
+  readonly checksum: string;
+}
+export interface ManifestBase extends ManifestObject {
+  readonly watermark: Watermark;
+}
+export interface ManifestDelta extends ManifestObject {
+  readonly fromWatermark: Watermark;
+  readonly toWatermark: Watermark;
+}
+
+/**
+ * The truth about one target: its base, the deltas to apply on top in order, and the
+ * watermark they reach. Objects it does not name are not part of the target.
+ */
+export interface SnapshotManifest {
+  readonly manifestVersion: typeof MANIFEST_VERSION;
+  readonly target: Target;
+  /** Bumped by every commit; object keys carry the generation that wrote them. */
+  readonly generation: number;
+  /** Every change below it is in base + deltas; the next delta starts here. */
+  readonly watermark: Watermark;
+  readonly base: ManifestBase;
+  readonly deltas: readonly ManifestDelta[];
+  readonly committedAt: string;
+}
+
+export type ManifestErrorCode = 'malformed' | 'missing-object' | 'object-mismatch';
+
+/** A manifest that cannot be trusted, or an object it names that is missing or different. */
+export class ManifestError extends Error {
+  override readonly name = 'ManifestError';
+  constructor(
+    readonly code: ManifestErrorCode,
+    message: string,
+    /** The manifest field (`deltas[2].toWatermark`) or object key concerned. */
+    readonly where?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function checksumHex(crc: number): string {
+  return crc.toString(16).padStart(8, '0');
+}
+
+/** Parses and validates a manifest's JSON, naming the first bad field; checks the chain is contiguous. */
+export function parseManifest(text: string, source: string, expected?: Target): SnapshotManifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ManifestError('malformed', `${source} is not valid JSON: ${(error as Error).message}`, source);
+  }
+  const fail = (field: string, why: string): never => {
+    throw new ManifestError('malformed', `${source}: ${field} ${why}`, field);
+  };
+  const record = asRecord(value, 'manifest', fail);
+  if (record.manifestVersion !== MANIFEST_VERSION) {
+    fail('manifestVersion', `is ${JSON.stringify(record.manifestVersion)}: this reader reads version ${MANIFEST_VERSION}`);
+  }
+  const targetRecord = asRecord(record.target, 'target', fail);
+  if (!isDataKind(targetRecord.kind)) fail('target.kind', `is ${JSON.stringify(targetRecord.kind)}: not a data kind`);
+  let clientId = 0;
+  try {
+    clientId = parseClientId(targetRecord.clientId, 'target.clientId');
+  } catch (error) {
+    fail('target.clientId', (error as Error).message.replace(/^target\.clientId /, ''));
+  }
+  const target: Target = { clientId, kind: targetRecord.kind as Target['kind'] };
+  if (expected && targetId(expected) !== targetId(target)) fail('target', `is ${targetId(target)}, expected ${targetId(expected)}`);
+  const generation = record.generation;
+  if (typeof generation !== 'number' || !Number.isSafeInteger(generation) || generation < 1) fail('generation', `is ${JSON.stringify(generation)}: a positive integer`);
+  const watermark = (field: string, raw: unknown) => {
+    try {
+      return parseWatermark(raw, field);
+    } catch (error) {
+      return fail(field, (error as Error).message.replace(`${field} `, ''));
+    }
+  };
+  const object = (field: string, raw: unknown): ManifestObject => {
+    const o = asRecord(raw, field, fail);
+    if (typeof o.key !== 'string' || o.key.length === 0) fail(`${field}.key`, 'is not a non-empty string');
+    for (const count of ['rows', 'tombstones', 'bytes'] as const) {
+      const n = o[count];
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) fail(`${field}.${count}`, `is ${JSON.stringify(n)}: a count >= 0`);
+    }
+    if (typeof o.checksum !== 'string' || !/^[0-9a-f]{8}$/.test(o.checksum)) fail(`${field}.checksum`, 'is not 8 lowercase hex digits (CRC32)');
+    return { key: o.key as string, rows: o.rows as number, tombstones: o.tombstones as number, bytes: o.bytes as number, checksum: o.checksum as string };
+  };
+  const baseRecord = asRecord(record.base, 'base', fail);
+  const base: ManifestBase = { ...object('base', baseRecord), watermark: watermark('base.watermark', baseRecord.watermark) };
+  if (!Array.isArray(record.deltas)) fail('deltas', 'is not an array');
+  let reached = base.watermark;
+  const deltas = (record.deltas as unknown[]).map((raw, i): ManifestDelta => {
+    const field = `deltas[${i}]`;
+    const d = asRecord(raw, field, fail);
+    const delta: ManifestDelta = {
+      ...object(field, d),
+      fromWatermark: watermark(`${field}.fromWatermark`, d.fromWatermark),
+      toWatermark: watermark(`${field}.toWatermark`, d.toWatermark),
+    };
+    if (delta.fromWatermark !== reached) fail(`${field}.fromWatermark`, `is ${delta.fromWatermark}: the chain reached ${reached}, a delta must start where the previous one ended`);
+    if (compareWatermarks(delta.toWatermark, delta.fromWatermark) < 0) fail(`${field}.toWatermark`, `is ${delta.toWatermark}: below its fromWatermark ${delta.fromWatermark}`);
+    reached = delta.toWatermark;
+    return delta;
+  });
+  const current = watermark('watermark', record.watermark);
+  if (current !== reached) fail('watermark', `is ${current}, but base and deltas reach ${reached}`);
+  if (typeof record.committedAt !== 'string') fail('committedAt', 'is not a string');
+  const keys = [base.key, ...deltas.map((d) => d.key)];
+  if (new Set(keys).size !== keys.length) fail('deltas', 'name the same object twice');
+  return { manifestVersion: MANIFEST_VERSION, target, generation: generation as number, watermark: current, base, deltas, committedAt: record.committedAt as string };
+}
+
+function asRecord(value: unknown, field: string, fail: (field: string, why: string) => never): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(field, 'is not an object');
+  return value as Record<string, unknown>;
+}
+
+/** Objects of `previous` that `next` no longer names: safe to delete once `next` is committed. */
+export function droppedKeys(previous: SnapshotManifest | undefined, next: SnapshotManifest): string[] {
+  if (!previous) return [];
+  const kept = new Set([next.base.key, ...next.deltas.map((d) => d.key)]);
+  return [previous.base.key, ...previous.deltas.map((d) => d.key)].filter((key) => !kept.has(key));
+}

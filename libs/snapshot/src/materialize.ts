@@ -1,0 +1,66 @@
+import type { RowKey, RowValues, Target, Watermark } from '@storage-builder/data-model';
+import { checksumHex, ManifestError, type ManifestObject, type SnapshotManifest } from './manifest';
+import { readManifest } from './manifest-store';
+import { readSnapshot } from './snapshot-reader';
+import type { SnapshotExpectation } from './snapshot-header';
+import type { SnapshotStore } from './snapshot-store';
+
+export interface MaterializedTarget {
+  readonly manifest: SnapshotManifest;
+  /** The target's current rows by id, after base and every delta, in first-insertion order. */
+  readonly rows: Map<RowKey, RowValues>;
+  readonly watermark: Watermark;
+}
+
+/**
+ * Streams the base and then each delta of the committed manifest into the target's current
+ * rows: a row replaces the row with its id, a tombstone removes it. Returns `undefined` when
+ * the target has no manifest. Throws (and returns nothing partial) on a missing object,
+ * a malformed manifest or file, or an object that differs from what the manifest recorded.
+ */
+export async function materializeTarget(store: SnapshotStore, target: Target, signal?: AbortSignal): Promise<MaterializedTarget | undefined> {
+  const current = await readManifest(store, target);
+  return current && materializeManifest(store, current.manifest, signal);
+}
+
+export async function materializeManifest(store: SnapshotStore, manifest: SnapshotManifest, signal?: AbortSignal): Promise<MaterializedTarget> {
+  const rows = new Map<RowKey, RowValues>();
+  const target = manifest.target;
+  await applyObject(store, manifest.base, { target, fromWatermark: null, toWatermark: manifest.base.watermark }, rows, signal);
+  for (const delta of manifest.deltas) {
+    await applyObject(store, delta, { target, fromWatermark: delta.fromWatermark, toWatermark: delta.toWatermark }, rows, signal);
+  }
+  return { manifest, rows, watermark: manifest.watermark };
+}
+
+async function applyObject(
+  store: SnapshotStore,
+  entry: ManifestObject,
+  expect: SnapshotExpectation,
+  rows: Map<RowKey, RowValues>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  signal?.throwIfAborted();
+  const object = await store.get(entry.key, signal);
+  if (!object) {
+    throw new ManifestError('missing-object', `manifest names ${entry.key}, which does not exist in bucket ${store.options.bucket}: restore it, or publish a full snapshot of the target`, entry.key);
+  }
+  const reader = await readSnapshot(object.body, expect);
+  for await (const batch of reader.batches) {
+    if (batch.type === 'rows') {
+      for (const row of batch.rows) rows.set(row[0] as RowKey, row);
+    } else {
+      for (const key of batch.keys) rows.delete(key);
+    }
+  }
+  const totals = reader.totals();
+  const found = totals && { rows: totals.rows, tombstones: totals.tombstones, bytes: totals.bytes, checksum: checksumHex(totals.checksum) };
+  const recorded = { rows: entry.rows, tombstones: entry.tombstones, bytes: entry.bytes, checksum: entry.checksum };
+  if (!found || JSON.stringify(found) !== JSON.stringify(recorded)) {
+    throw new ManifestError(
+      'object-mismatch',
+      `${entry.key} holds ${JSON.stringify(found)}, the manifest recorded ${JSON.stringify(recorded)}: it was overwritten after the commit`,
+      entry.key,
+    );
+  }
+}

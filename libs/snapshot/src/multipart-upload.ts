@@ -1,0 +1,201 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { s3Status } from './s3-errors';
+
+/** S3 refuses non-final parts below 5 MiB (s3rver 3.7.1 does not check; AWS does). */
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+export const MAX_PARTS = 10_000;
+/** 8 MiB parts hold 80 GB within 10,000 parts, more than any one target. */
+export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+/** Parts in flight at once: with the part being filled, memory ≈ partSize × (queueSize + 1). */
+export const DEFAULT_QUEUE_SIZE = 4;
+
+export interface UploadConditions {
+  /** Send `If-None-Match: *` (on the PUT or the CompleteMultipartUpload). */
+  readonly ifNoneMatch?: boolean;
+  /** Send `If-Match: <etag>`. */
+  readonly ifMatch?: string;
+}
+
+export interface StreamUploadInput {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly key: string;
+  readonly body: AsyncIterable<Uint8Array>;
+  readonly partSize: number;
+  readonly queueSize: number;
+  readonly conditions?: UploadConditions;
+  readonly metadata?: Record<string, string>;
+  readonly contentType?: string;
+  readonly signal?: AbortSignal;
+  /**
+   * Called when the store answers 412 to the final PUT or CompleteMultipartUpload. Return
+   * new conditions to try that final request once more (the bytes are still at hand), or
+   * `undefined` to fail with the 412.
+   */
+  readonly onPreconditionFailed?: (error: unknown) => Promise<UploadConditions | 'exists' | undefined>;
+  /** Told when an abandoned multipart upload could not be aborted (its parts stay until a lifecycle rule removes them). */
+  readonly onAbortFailure?: (uploadId: string, error: unknown) => void;
+}
+
+export interface StreamUploadResult {
+  readonly key: string;
+  readonly etag: string;
+  readonly bytes: number;
+  /** True when the key already held these bytes and nothing was written. */
+  readonly reused: boolean;
+  /** 0 for a single PUT. */
+  readonly parts: number;
+  /** Most bytes held in part buffers at once; at most `partSize × (queueSize + 1)`. */
+  readonly peakBufferedBytes: number;
+}
+
+/**
+ * Uploads a stream of unknown length: one PUT if it fits in one part, else a multipart
+ * upload with at most `queueSize` parts in flight. Nothing is visible under `key` until the
+ * upload completes; on any failure or abort the multipart upload is aborted.
+ */
+export async function uploadStream(input: StreamUploadInput): Promise<StreamUploadResult> {
+  const { s3, bucket, key, partSize, queueSize, signal } = input;
+  const send = { abortSignal: signal };
+  let part = Buffer.allocUnsafe(partSize);
+  let filled = 0;
+  let buffered = partSize;
+  let peak = buffered;
+  let bytes = 0;
+  let uploadId: string | undefined;
+  let partNumber = 0;
+  const completed: CompletedPart[] = [];
+  const inFlight = new Set<Promise<void>>();
+
+  const flushPart = async () => {
+    if (uploadId === undefined) {
+      const created = await s3.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, Metadata: input.metadata, ContentType: input.contentType }),
+        send,
+      );
+      if (!created.UploadId) throw new Error(`CreateMultipartUpload for ${key} returned no UploadId`);
+      uploadId = created.UploadId;
+    }
+    while (inFlight.size >= queueSize) await Promise.race(inFlight);
+    if (++partNumber > MAX_PARTS) throw new Error(`${key} needs more than ${MAX_PARTS} parts: raise partSize (now ${partSize})`);
+    const number = partNumber;
+    const body = part.subarray(0, filled);
+    const upload: Promise<void> = s3
+      .send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: body }), send)
+      .then((answer) => {
+        completed.push({ PartNumber: number, ETag: answer.ETag });
+      })
+      .finally(() => {
+        inFlight.delete(upload);
+        buffered -= partSize;
+      });
+    // The loop observes failures through Promise.race/all; this keeps a second failing part from going unhandled.
+    upload.catch(() => undefined);
+    inFlight.add(upload);
+    part = Buffer.allocUnsafe(partSize);
+    filled = 0;
+    buffered += partSize;
+    peak = Math.max(peak, buffered);
+  };
+
+  try {
+    for await (const chunk of input.body) {
+      signal?.throwIfAborted();
+      let offset = 0;
+      while (offset < chunk.length) {
+        const n = Math.min(chunk.length - offset, partSize - filled);
+        part.set(chunk.subarray(offset, offset + n), filled);
+        filled += n;
+        offset += n;
+        bytes += n;
+        if (filled === partSize) await flushPart();
+      }
+    }
+    signal?.throwIfAborted();
+    if (uploadId === undefined) {
+      const body = part.subarray(0, filled);
+      const etag = await finalRequest(input, async (conditions) => {
+        const answer = await s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            Metadata: input.metadata,
+            ContentType: input.contentType,
+            IfNoneMatch: conditions?.ifNoneMatch ? '*' : undefined,
+            IfMatch: conditions?.ifMatch,
+          }),
+          send,
+        );
+        return answer.ETag ?? '';
+      });
+      return { key, etag: etag ?? '', reused: etag === undefined, bytes, parts: 0, peakBufferedBytes: peak };
+    }
+    if (filled > 0) await flushPart();
+    await Promise.all(inFlight);
+    signal?.throwIfAborted();
+    completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+    const id = uploadId;
+    const etag = await finalRequest(input, async (conditions) => {
+      const answer = await s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: id,
+          MultipartUpload: { Parts: completed },
+          IfNoneMatch: conditions?.ifNoneMatch ? '*' : undefined,
+          IfMatch: conditions?.ifMatch,
+        }),
+        send,
+      );
+      return answer.ETag ?? '';
+    });
+    if (etag === undefined) throw new ReusedObject();
+    return { key, etag, reused: false, bytes, parts: completed.length, peakBufferedBytes: peak };
+  } catch (error) {
+    if (error instanceof ReusedObject) {
+      // The key already holds these bytes: drop our parts, report the object as reused.
+      await abortUpload(input, uploadId);
+      return { key, etag: '', reused: true, bytes, parts: 0, peakBufferedBytes: peak };
+    }
+    // Parts still in flight would land after the abort; wait for them to settle first.
+    await Promise.allSettled(inFlight);
+    await abortUpload(input, uploadId);
+    throw error;
+  }
+}
+
+class ReusedObject extends Error {}
+
+async function abortUpload(input: StreamUploadInput, uploadId: string | undefined): Promise<void> {
+  if (uploadId === undefined) return;
+  try {
+    await input.s3.send(new AbortMultipartUploadCommand({ Bucket: input.bucket, Key: input.key, UploadId: uploadId }));
+  } catch (abortError) {
+    input.onAbortFailure?.(uploadId, abortError);
+  }
+}
+
+/** Sends the request that makes the object visible; on 412 asks the caller whether to retry, reuse or fail. */
+async function finalRequest(
+  input: StreamUploadInput,
+  request: (conditions: UploadConditions | undefined) => Promise<string>,
+): Promise<string | undefined> {
+  try {
+    return await request(input.conditions);
+  } catch (error) {
+    if (s3Status(error) !== 412 || !input.onPreconditionFailed) throw error;
+    const next = await input.onPreconditionFailed(error);
+    if (next === 'exists') return undefined;
+    if (next === undefined) throw error;
+    return await request(next);
+  }
+}

@@ -1,0 +1,187 @@
+import { crc32, deflateRawSync } from 'node:zlib';
+import type { RowKey, RowValues } from '@storage-builder/data-model';
+import {
+  DEFAULT_DEFLATE_LEVEL,
+  DEFAULT_FRAME_BYTES,
+  DEFAULT_FRAME_ITEMS,
+  FRAME_HEADER_BYTES,
+  FRAME_TYPE_ROWS,
+  FRAME_TYPE_TOMBSTONES,
+  FRAME_TYPE_TRAILER,
+  TRAILER_BYTES,
+} from './format-constants';
+import { encodeHeader, type SnapshotHeader } from './snapshot-header';
+import { PayloadBuilder } from './row-codec';
+
+export interface FrameOptions {
+  /**
+   * A frame closes after this many items (rows or tombstones).
+   * @defaultValue {@link DEFAULT_FRAME_ITEMS}
+   */
+  frameItems?: number;
+  /**
+   * A frame closes at the first item boundary at or past this many uncompressed payload bytes.
+   * @defaultValue {@link DEFAULT_FRAME_BYTES}
+   */
+  frameBytes?: number;
+  /**
+   * zlib level of `deflate` frames.
+   * @defaultValue {@link DEFAULT_DEFLATE_LEVEL}
+   */
+  deflateLevel?: number;
+}
+export type ResolvedFrameOptions = Required<FrameOptions>;
+
+export function resolveFrameOptions(options: FrameOptions = {}): ResolvedFrameOptions {
+  const resolved = {
+    frameItems: options.frameItems ?? DEFAULT_FRAME_ITEMS,
+    frameBytes: options.frameBytes ?? DEFAULT_FRAME_BYTES,
+    deflateLevel: options.deflateLevel ?? DEFAULT_DEFLATE_LEVEL,
+  };
+  if (!Number.isInteger(resolved.frameItems) || resolved.frameItems < 1 || resolved.frameItems > 0xffffffff) {
+    throw new Error(`frameItems is ${resolved.frameItems}: use a positive integer (default ${DEFAULT_FRAME_ITEMS})`);
+  }
+  if (!Number.isInteger(resolved.frameBytes) || resolved.frameBytes < 1) {
+    throw new Error(`frameBytes is ${resolved.frameBytes}: use a positive integer (default ${DEFAULT_FRAME_BYTES})`);
+  }
+  if (!Number.isInteger(resolved.deflateLevel) || resolved.deflateLevel < 0 || resolved.deflateLevel > 9) {
+    throw new Error(`deflateLevel is ${resolved.deflateLevel}: use 0-9 (default ${DEFAULT_DEFLATE_LEVEL})`);
+  }
+  return resolved;
+}
+
+/** Totals of a finished file; `checksum` is the trailer's CRC32 of every byte before it. */
+export interface SnapshotTotals {
+  readonly rows: number;
+  readonly tombstones: number;
+  readonly frames: number;
+  readonly bytes: number;
+  readonly checksum: number;
+}
+
+/**
+ * The synchronous core every strategy shares. Items go in one at a time or as arrays;
+ * frame boundaries depend only on the sequence of items (count, payload size, a switch
+ * between rows and tombstones), never on how callers grouped them, so every strategy
+ * writes the same bytes. Output accumulates until `takeOutput()`.
+ */
+export class SnapshotEncoder {
+  private readonly payload: PayloadBuilder;
+  private readonly options: ResolvedFrameOptions;
+  private readonly columns: number;
+  private readonly deflate: boolean;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private frameType = FRAME_TYPE_ROWS;
+  private frameCount = 0;
+  private fileCrc = 0;
+  private totals = { rows: 0, tombstones: 0, frames: 0, bytes: 0 };
+  private finished = false;
+
+  constructor(
+    readonly header: SnapshotHeader,
+    options: FrameOptions = {},
+  ) {
+    this.options = resolveFrameOptions(options);
+    this.columns = header.columns.length;
+    this.deflate = header.compression === 'deflate';
+    this.payload = new PayloadBuilder(Math.min(this.options.frameBytes, 1 << 20) + 1024);
+    this.emit(encodeHeader(header));
+  }
+
+  addRow(row: RowValues): void {
+    if (row.length !== this.columns) {
+      throw new RangeError(
+        `row ${this.totals.rows} has ${row.length} values: ${this.header.kind} rows have ${this.columns} (${this.header.columns.map((c) => c.name).join(', ')})`,
+      );
+    }
+    if (this.frameType !== FRAME_TYPE_ROWS) this.switchTo(FRAME_TYPE_ROWS);
+    this.payload.writeRow(row);
+    this.totals.rows++;
+    if (++this.frameCount >= this.options.frameItems || this.payload.length >= this.options.frameBytes) this.closeFrame();
+  }
+
+  /** Adds `rows[start..end)`; a range lets callers slice a big batch without copying it. */
+  addRows(rows: readonly RowValues[], start = 0, end = rows.length): void {
+    for (let i = start; i < end; i++) this.addRow(rows[i] as RowValues);
+  }
+
+  addTombstone(key: RowKey): void {
+    if (typeof key !== 'string') throw new TypeError(`tombstone ${this.totals.tombstones} is ${typeof key}: a key is the id as text`);
+    if (this.frameType !== FRAME_TYPE_TOMBSTONES) this.switchTo(FRAME_TYPE_TOMBSTONES);
+    this.payload.writeValue(key);
+    this.totals.tombstones++;
+    if (++this.frameCount >= this.options.frameItems || this.payload.length >= this.options.frameBytes) this.closeFrame();
+  }
+
+  addTombstones(keys: readonly RowKey[]): void {
+    for (let i = 0; i < keys.length; i++) this.addTombstone(keys[i] as RowKey);
+  }
+
+  /** Closes the open frame and appends the trailer; nothing may be added after it. */
+  finish(): SnapshotTotals {
+    if (this.finished) throw new Error('snapshot encoder is already finished');
+    this.closeFrame();
+    const trailer = Buffer.alloc(TRAILER_BYTES);
+    trailer[0] = FRAME_TYPE_TRAILER;
+    trailer.writeBigUInt64BE(BigInt(this.totals.rows), 1);
+    trailer.writeBigUInt64BE(BigInt(this.totals.tombstones), 9);
+    trailer.writeUInt32BE(this.totals.frames, 17);
+    const checksum = crc32(trailer.subarray(0, TRAILER_BYTES - 4), this.fileCrc);
+    trailer.writeUInt32BE(checksum, TRAILER_BYTES - 4);
+    this.pending.push(trailer);
+    this.pendingBytes += trailer.length;
+    this.totals.bytes += trailer.length;
+    this.finished = true;
+    return { ...this.totals, checksum };
+  }
+
+  /** Bytes produced since the last call, as one buffer (empty when none). */
+  takeOutput(): Buffer {
+    if (this.pending.length === 0) return EMPTY;
+    const out = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    return out;
+  }
+
+  /** Bytes waiting in `takeOutput()`, so callers can flush at a size they choose. */
+  get bufferedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  get counts(): Readonly<{ rows: number; tombstones: number; frames: number; bytes: number }> {
+    return this.totals;
+  }
+
+  private switchTo(type: number): void {
+    this.closeFrame();
+    this.frameType = type;
+  }
+
+  private closeFrame(): void {
+    if (this.frameCount === 0) return;
+    const raw = this.payload.view();
+    const stored = this.deflate ? deflateRawSync(raw, { level: this.options.deflateLevel }) : raw;
+    const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + stored.length);
+    frame[0] = this.frameType;
+    frame.writeUInt32BE(this.frameCount, 1);
+    frame.writeUInt32BE(stored.length, 5);
+    frame.writeUInt32BE(raw.length, 9);
+    frame.writeUInt32BE(crc32(stored), 13);
+    stored.copy(frame, FRAME_HEADER_BYTES);
+    this.emit(frame);
+    this.totals.frames++;
+    this.frameCount = 0;
+    this.payload.reset();
+  }
+
+  private emit(chunk: Buffer): void {
+    this.fileCrc = crc32(chunk, this.fileCrc);
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    this.totals.bytes += chunk.length;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

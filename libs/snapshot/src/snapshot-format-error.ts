@@ -1,0 +1,28 @@
+/** Why a snapshot file was refused. */
+export type SnapshotFormatErrorCode =
+  | 'bad-magic'
+  | 'unsupported-version'
+  | 'corrupt-header'
+  | 'wrong-target'
+  | 'schema-mismatch'
+  | 'corrupt-frame'
+  | 'checksum-mismatch'
+  | 'truncated'
+  | 'trailing-data'
+  | 'count-mismatch';
+
+/**
+ * A snapshot file that cannot be read as a whole. Rows a reader yielded before this error
+ * belong to an incomplete file and must be discarded.
+ */
+export class SnapshotFormatError extends Error {
+  override readonly name = 'SnapshotFormatError';
+  constructor(
+    readonly code: SnapshotFormatErrorCode,
+    message: string,
+    /** Byte offset in the file where the problem was found, when known. */
+    readonly offset?: number,
+  ) {
+    super(offset === undefined ? message : `${message} (at byte ${offset})`);
+  }
+}

@@ -1,0 +1,222 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import type { Readable } from 'node:stream';
+import { targetId, type Target, type Watermark } from '@storage-builder/data-model';
+import { probeConditionalWrites, type ConditionalWriteSupport } from './conditional-write-probe';
+import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, MIN_PART_SIZE, uploadStream, type StreamUploadInput, type StreamUploadResult } from './multipart-upload';
+import { isNotFound } from './s3-errors';
+
+export const DEFAULT_KEY_PREFIX = 'snapshots';
+
+/** Where the store reports what it could not do but did not fail on (an abort S3 refused, a delete that failed). */
+export interface SnapshotLogger {
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface SnapshotStoreOptions {
+  /** The client to use; the caller owns it (and destroys it). */
+  s3: S3Client;
+  bucket: string;
+  /**
+   * Key prefix of every object: `<prefix>/client-42/raw-data/...`.
+   * @defaultValue {@link DEFAULT_KEY_PREFIX}
+   */
+  prefix?: string;
+  /**
+   * Multipart part size in bytes, at least 5 MiB (S3's minimum for all parts but the last).
+   * @defaultValue {@link DEFAULT_PART_SIZE}
+   */
+  partSize?: number;
+  /**
+   * Parts uploaded at once. Upload memory ≈ `partSize × (queueSize + 1)`.
+   * @defaultValue {@link DEFAULT_QUEUE_SIZE}
+   */
+  queueSize?: number;
+  /**
+   * `'detect'` probes the store once (see `probeConditionalWrites`); `'none'` skips the
+   * probe and treats the store as unable to enforce conditions.
+   * @defaultValue `'detect'`
+   */
+  conditionalWrites?: 'detect' | 'none';
+  /** @defaultValue warnings go to `console.warn` */
+  logger?: SnapshotLogger;
+  /** Waits between retries of a 409; tests inject an instant one. @defaultValue `timers/promises` setTimeout */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type ResolvedSnapshotStoreOptions = Required<SnapshotStoreOptions>;
+
+export function resolveSnapshotStoreOptions(options: SnapshotStoreOptions): ResolvedSnapshotStoreOptions {
+  const resolved: ResolvedSnapshotStoreOptions = {
+    s3: options.s3,
+    bucket: options.bucket,
+    prefix: options.prefix ?? DEFAULT_KEY_PREFIX,
+    partSize: options.partSize ?? DEFAULT_PART_SIZE,
+    queueSize: options.queueSize ?? DEFAULT_QUEUE_SIZE,
+    conditionalWrites: options.conditionalWrites ?? 'detect',
+    logger: options.logger ?? { warn: (message, fields) => console.warn(message, fields ?? {}) },
+    sleep: options.sleep ?? ((ms) => sleepFor(ms)),
+  };
+  if (!resolved.s3) throw new Error('s3 is not set: pass an S3Client (see s3ClientConfig in @storage-builder/services)');
+  if (!resolved.bucket) throw new Error('bucket is not set: pass the bucket that receives snapshots');
+  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(resolved.prefix)) {
+    throw new Error(`prefix is ${JSON.stringify(resolved.prefix)}: use path segments of letters, digits, '.', '_' or '-', without leading or trailing '/'`);
+  }
+  if (!Number.isInteger(resolved.partSize) || resolved.partSize < MIN_PART_SIZE) {
+    throw new Error(`partSize is ${resolved.partSize}: S3 requires at least ${MIN_PART_SIZE} bytes (5 MiB) per part`);
+  }
+  if (!Number.isInteger(resolved.queueSize) || resolved.queueSize < 1) {
+    throw new Error(`queueSize is ${resolved.queueSize}: use a positive integer (default ${DEFAULT_QUEUE_SIZE})`);
+  }
+  return resolved;
+}
+
+/**
+ * The object keys of one target. They are a function of the manifest generation and the
+ * watermarks, so a re-run after a crash writes the same keys (and finds its own leftovers).
+ */
+export interface TargetKeys {
+  readonly manifest: string;
+  base(generation: number, watermark: Watermark): string;
+  delta(generation: number, from: Watermark, to: Watermark): string;
+}
+
+/** S3 access for snapshots: keys, streaming uploads, reads and deletes, and what the store can enforce. */
+export class SnapshotStore {
+  readonly options: ResolvedSnapshotStoreOptions;
+  private support: Promise<ConditionalWriteSupport> | undefined;
+
+  constructor(options: SnapshotStoreOptions) {
+    this.options = resolveSnapshotStoreOptions(options);
+  }
+
+  keys(target: Target): TargetKeys {
+    const dir = `${this.options.prefix}/${targetId(target)}`;
+    const generation = (g: number) => `g${String(g).padStart(8, '0')}`;
+    return {
+      manifest: `${dir}/manifest.json`,
+      base: (g, watermark) => `${dir}/${generation(g)}-base-${watermark}.snap`,
+      delta: (g, from, to) => `${dir}/${generation(g)}-delta-${from}-${to}.snap`,
+    };
+  }
+
+  /** Probes once per store instance and remembers the answer; warns when writes cannot be guarded. */
+  conditionalWrites(): Promise<ConditionalWriteSupport> {
+    this.support ??= (async () => {
+      const support =
+        this.options.conditionalWrites === 'none'
+          ? { ifNoneMatch: false, ifMatch: false }
+          : await probeConditionalWrites(this.options.s3, this.options.bucket, this.options.prefix);
+      if (!support.ifNoneMatch || !support.ifMatch) {
+        this.options.logger.warn(
+          'object store does not enforce conditional writes: manifest commits use read-check-write, which only a single writer per target makes safe',
+          { ...support, bucket: this.options.bucket },
+        );
+      }
+      return support;
+    })();
+    this.support.catch(() => (this.support = undefined));
+    return this.support;
+  }
+
+  upload(
+    key: string,
+    body: AsyncIterable<Uint8Array>,
+    extra: Pick<StreamUploadInput, 'conditions' | 'signal' | 'onPreconditionFailed' | 'metadata' | 'contentType'> = {},
+  ): Promise<StreamUploadResult> {
+    return uploadStream({
+      s3: this.options.s3,
+      bucket: this.options.bucket,
+      key,
+      body,
+      partSize: this.options.partSize,
+      queueSize: this.options.queueSize,
+      ...extra,
+      onAbortFailure: (uploadId, error) =>
+        this.options.logger.warn('could not abort an unfinished multipart upload; an AbortIncompleteMultipartUpload lifecycle rule must remove its parts', {
+          key,
+          uploadId,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+    });
+  }
+
+  /** A small object in one PUT (the manifest). */
+  async putSmall(key: string, body: string, conditions: { ifMatch?: string; ifNoneMatch?: boolean } = {}): Promise<string> {
+    const answer = await this.options.s3.send(
+      new PutObjectCommand({
+        Bucket: this.options.bucket,
+        Key: key,
+        Body: body,
+        ContentType: 'application/json',
+        IfMatch: conditions.ifMatch,
+        IfNoneMatch: conditions.ifNoneMatch ? '*' : undefined,
+      }),
+    );
+    return answer.ETag ?? '';
+  }
+
+  /** The object's body and ETag, or `undefined` when the key does not exist. */
+  async get(key: string, signal?: AbortSignal): Promise<{ body: Readable; etag: string; bytes: number | undefined } | undefined> {
+    try {
+      const answer = await this.options.s3.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }), { abortSignal: signal });
+      return { body: answer.Body as Readable, etag: answer.ETag ?? '', bytes: answer.ContentLength };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async getText(key: string): Promise<{ text: string; etag: string } | undefined> {
+    const object = await this.get(key);
+    if (!object) return undefined;
+    const chunks: Buffer[] = [];
+    for await (const chunk of object.body) chunks.push(Buffer.from(chunk as Uint8Array));
+    return { text: Buffer.concat(chunks).toString('utf8'), etag: object.etag };
+  }
+
+  async head(key: string): Promise<{ etag: string; bytes: number } | undefined> {
+    try {
+      const answer = await this.options.s3.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }));
+      return { etag: answer.ETag ?? '', bytes: answer.ContentLength ?? 0 };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** The last `length` bytes of an object (a snapshot's trailer). */
+  async tail(key: string, length: number): Promise<{ bytes: Buffer; etag: string } | undefined> {
+    const head = await this.head(key);
+    if (!head || head.bytes < length) return undefined;
+    // An explicit start-end range: some S3-protocol servers (s3rver) misread suffix ranges.
+    const answer = await this.options.s3.send(
+      new GetObjectCommand({ Bucket: this.options.bucket, Key: key, Range: `bytes=${head.bytes - length}-${head.bytes - 1}`, IfMatch: head.etag }),
+    );
+    const chunks: Buffer[] = [];
+    for await (const chunk of answer.Body as Readable) chunks.push(Buffer.from(chunk as Uint8Array));
+    return { bytes: Buffer.concat(chunks), etag: head.etag };
+  }
+
+  /** Deletes keys; failures are logged, not thrown: an orphan costs storage, never correctness. */
+  async deleteQuietly(keys: readonly string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    try {
+      const answer = await this.options.s3.send(
+        new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }),
+      );
+      for (const failure of answer.Errors ?? []) this.options.logger.warn('could not delete a replaced snapshot object', { key: failure.Key, error: failure.Message });
+      const failed = new Set((answer.Errors ?? []).map((e) => e.Key));
+      return keys.filter((k) => !failed.has(k));
+    } catch (error) {
+      this.options.logger.warn('could not delete replaced snapshot objects', { keys, error: error instanceof Error ? error.message : String(error) });
+      return [];
+    }
+  }
+}

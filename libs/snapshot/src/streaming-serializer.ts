@@ -1,0 +1,42 @@
+import type { ChangeBatch } from '@storage-builder/data-model';
+import type { SnapshotEncoder, SnapshotTotals } from './snapshot-encoder';
+import { throwIfAborted } from './output-writer';
+import type { SerializeCounters } from './serialize-types';
+
+/** Rows encoded between two yields: one default frame, so a huge feed batch neither blocks long nor buffers much. */
+export const STREAMING_SLICE_ROWS = 4096;
+
+/**
+ * The streaming strategy: an async generator that `Readable.from` pulls only while its
+ * reader wants more (backpressure), encoding a slice of a feed batch per step. No await
+ * and no promise per record: the only awaits are one per feed batch and one per yield.
+ */
+export async function* streamingChunks(
+  batches: AsyncIterable<ChangeBatch> | Iterable<ChangeBatch>,
+  encoder: SnapshotEncoder,
+  counters: SerializeCounters,
+  finish: () => SnapshotTotals,
+  signal: AbortSignal | undefined,
+  onDone: (totals: SnapshotTotals) => void,
+): AsyncGenerator<Buffer> {
+  for await (const batch of batches) {
+    throwIfAborted(signal);
+    const rows = batch.rows;
+    for (let start = 0; start < rows.length; start += STREAMING_SLICE_ROWS) {
+      counters.serializeCalls++;
+      encoder.addRows(rows, start, Math.min(rows.length, start + STREAMING_SLICE_ROWS));
+      if (encoder.bufferedBytes > 0) yield encoder.takeOutput();
+    }
+    if (batch.tombstones.length > 0) {
+      counters.serializeCalls++;
+      encoder.addTombstones(batch.tombstones);
+    }
+    counters.rows = encoder.counts.rows;
+    counters.tombstones = encoder.counts.tombstones;
+    if (encoder.bufferedBytes > 0) yield encoder.takeOutput();
+  }
+  throwIfAborted(signal);
+  const totals = finish();
+  yield encoder.takeOutput();
+  onDone(totals);
+}
