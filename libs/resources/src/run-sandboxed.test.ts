@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runSandboxed } from './run-sandboxed';
+import { ALLOCATE_FOREVER, canUseCgroups, isAlive, runGroupsOf, spinFor } from './testing/sandbox-fixtures';
+
+const node = process.execPath;
+const MiB = 1024 * 1024;
+
+describe.runIf(canUseCgroups)('runSandboxed with cgroups', () => {
+  it('holds a CPU-bound child to a 5% hard quota and counts the throttled periods', async () => {
+    // 51 units = 0.0498 vCPU = 4,980 µs per 100 ms.
+    const result = await runSandboxed({
+      command: node,
+      args: ['-e', spinFor(1_500)],
+      profile: { name: 'five-percent', description: '', task: { cpu: 51 }, container: {} },
+    });
+    expect(result.outcome).toBe('exited');
+    expect(result.limits.cpuQuota).toEqual({ quotaUs: 4_980, periodUs: 100_000 });
+    expect(result.throttling!.throttledPeriods).toBeGreaterThan(0);
+    expect(result.throttling!.throttledPeriods / result.throttling!.periods).toBeGreaterThan(0.5);
+    // The kernel's own accounting: CPU used never exceeds the quota of the periods that passed (plus one period of slack).
+    expect(result.cpuSeconds).toBeLessThanOrEqual(((result.throttling!.periods + 1) * 4_980) / 1e6);
+    expect(result.cpuUtilizationPercent).toBeLessThan(150);
+  });
+
+  it('reports a child that allocates past its hard limit as OOM-killed', async () => {
+    const result = await runSandboxed({
+      command: node,
+      args: ['-e', ALLOCATE_FOREVER],
+      profile: { name: 'hard-64', description: '', container: { cpu: 1024, memory: 64 } },
+    });
+    expect(result.outcome).toBe('oom-killed');
+    expect(result.signal).toBe('SIGKILL');
+    expect(result.memory.oomKills).toBeGreaterThanOrEqual(1);
+    expect(result.memory.peakBytes).toBeGreaterThan(48 * MiB);
+  });
+
+  it('starves a 4-share child beside 1024-share neighbours, but not on an idle host', async () => {
+    const neighbours = Math.max(2, availableParallelism());
+    const contended = await runSandboxed({
+      command: node,
+      args: ['-e', spinFor(500)],
+      profile: { name: 'incident', description: '', container: { cpu: 4 }, neighbours: { count: neighbours, cpu: 1024 } },
+    });
+    const idle = await runSandboxed({
+      command: node,
+      args: ['-e', spinFor(500)],
+      profile: { name: 'incident-idle-host', description: '', container: { cpu: 4 } },
+    });
+    const contendedShare = contended.cpuSeconds / (contended.cpuSeconds + contended.neighbours.cpuSeconds);
+    const contendedRate = contended.cpuSeconds / contended.wallSeconds;
+    const idleRate = idle.cpuSeconds / idle.wallSeconds;
+    console.log(
+      `shares 4 vs ${neighbours} × 1024: child got ${(contendedShare * 100).toFixed(2)}% of the CPU time used; ` +
+        `alone it ran at ${(idleRate * 100).toFixed(0)}% of a CPU`,
+    );
+    expect(contended.neighbours.count).toBe(neighbours);
+    expect(contendedShare).toBeLessThan(0.05);
+    // Alone, the same weight costs nothing: the child runs at least ten times faster.
+    expect(idleRate).toBeGreaterThan(10 * contendedRate);
+  });
+
+  it('lets a Node child size its heap from the hard limit, and records the heap limit', async () => {
+    const limited = await runSandboxed({
+      command: node,
+      args: ['-e', '0'],
+      profile: { name: 'hard-256', description: '', container: { cpu: 1024, memory: 256 } },
+    });
+    expect(limited.probe?.constrainedMemoryBytes).toBe(256 * MiB);
+    expect(limited.probe!.heapSizeLimitBytes).toBeLessThan(512 * MiB);
+  });
+
+  it('leaves no group and no process behind, also when its own process is interrupted', async () => {
+    const fixture = fileURLToPath(new URL('./testing/interrupted-run.ts', import.meta.url));
+    const child = spawn(node, ['--import', 'tsx', fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve()));
+    const groups = runGroupsOf(child.pid!);
+    expect(groups.length).toBeGreaterThan(0);
+
+    child.kill('SIGINT');
+    const exit = await new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    expect(exit).toBe('SIGINT');
+    expect(runGroupsOf(child.pid!)).toEqual([]);
+    expect(runGroupsOf(process.pid)).toEqual([]);
+  });
+});
+
+describe('runSandboxed without cgroups', () => {
+  it('refuses to enforce a profile it cannot, and says how to run without limits', async () => {
+    await expect(
+      runSandboxed({
+        command: node,
+        args: ['-e', '0'],
+        profile: { name: 'incident', description: '', container: { cpu: 4 } },
+        cgroups: { ok: false, reason: 'no cgroup v2 mount and no v1 mount for cpu' },
+      }),
+    ).rejects.toThrow("cannot enforce resource profile 'incident': no cgroup v2 mount and no v1 mount for cpu. Run with --unconstrained");
+  });
+
+  it('runs unconstrained on request and still reports what the Node child saw', async () => {
+    const result = await runSandboxed({
+      command: node,
+      args: ['-e', spinFor(200)],
+      profile: { name: 'incident', description: '', container: { cpu: 4 } },
+      mode: 'unconstrained',
+    });
+    expect(result.mode).toBe('unconstrained');
+    expect(result.outcome).toBe('exited');
+    expect(result.throttling).toBeUndefined();
+    expect(result.probe?.heapSizeLimitBytes).toBeGreaterThan(0);
+    expect(result.cpuSeconds).toBeGreaterThan(0.1);
+    expect(isAlive(result.probe!.pid)).toBe(false);
+  });
+});

@@ -1,0 +1,204 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Cgroup, CgroupStats } from './cgroup';
+import { detectCgroups, type CgroupDetection } from './cgroup-hierarchy';
+import { cgroupLimitsFor, type CgroupLimits } from './cgroup-limits';
+import { CgroupTree } from './cgroup-tree';
+import { probeEnvironment, readProbeReports, type ChildProbeReport } from './child-probe-report';
+import { cloudWatchCpuUtilization } from './cloudwatch-cpu';
+import type { ResourceProfile } from './resource-profile';
+
+export interface SandboxRunOptions {
+  command: string;
+  args?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  profile: ResourceProfile;
+  /**
+   * `enforce` puts the child (and the profile's neighbours) in cgroups with the profile's
+   * limits and fails if it cannot; `unconstrained` runs the child as it is, no neighbours.
+   * @defaultValue `'enforce'`
+   */
+  mode?: 'enforce' | 'unconstrained';
+  signal?: AbortSignal;
+  /** @defaultValue {@link DEFAULT_SAMPLE_INTERVAL_MS} */
+  sampleIntervalMs?: number;
+  /**
+   * Where cgroups are and whether they can be used.
+   * @defaultValue what {@link detectCgroups} finds on this machine
+   */
+  cgroups?: CgroupDetection;
+  /** Called with each chunk the child prints; the last {@link OUTPUT_TAIL_BYTES} are kept either way. */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
+}
+
+export const DEFAULT_SAMPLE_INTERVAL_MS = 200;
+export const OUTPUT_TAIL_BYTES = 64 * 1024;
+
+export type SandboxOutcome = 'exited' | 'oom-killed' | 'heap-exhausted' | 'killed-by-signal' | 'aborted';
+
+export interface SandboxSample {
+  readonly atSeconds: number;
+  readonly cpuSeconds: number;
+  readonly memoryBytes: number;
+  readonly nrThrottled: number;
+}
+
+export interface SandboxResult {
+  readonly outcome: SandboxOutcome;
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly mode: 'cgroup-v1' | 'cgroup-v2' | 'unconstrained';
+  readonly limits: CgroupLimits;
+  readonly wallSeconds: number;
+  /** CPU used by the child and its descendants: the cgroup's count, or the probe's where there is no cgroup. */
+  readonly cpuSeconds: number;
+  readonly throttling?: { readonly periods: number; readonly throttledPeriods: number; readonly throttledSeconds: number };
+  readonly memory: { readonly peakBytes: number | undefined; readonly oomKills: number };
+  /** CloudWatch-style CPUUtilization (used ÷ reserved units × 100); undefined with no reservation. */
+  readonly cpuUtilizationPercent: number | undefined;
+  readonly neighbours: { readonly count: number; readonly cpuSeconds: number };
+  readonly probe: ChildProbeReport | undefined;
+  readonly samples: readonly SandboxSample[];
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A shell that writes its own pid into each cgroup, then becomes the command, so no instruction runs outside the group. */
+const JOIN_THEN_EXEC = 'while [ "$1" != "--" ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
+const JOIN_FAILED_EXIT_CODE = 125;
+const BUSY_LOOP = ['/bin/sh', '-c', 'while :; do :; done'];
+
+/**
+ * Runs one command under an ECS resource profile and reports what the kernel and the
+ * child saw. Every group and process it creates is removed before it returns, also when
+ * the run fails, is aborted, or this process receives SIGINT or SIGTERM.
+ */
+export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxResult> {
+  const limits = cgroupLimitsFor(options.profile);
+  const reportDir = mkdtempSync(path.join(tmpdir(), 'storage-builder-probe-'));
+  const env = probeEnvironment(options.env ?? process.env, reportDir);
+  const neighbours: ChildProcess[] = [];
+  let tree: CgroupTree | undefined;
+
+  const cleanUp = () => {
+    for (const neighbour of neighbours) if (neighbour.exitCode === null) neighbour.kill('SIGKILL');
+    tree?.destroy();
+    rmSync(reportDir, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    cleanUp();
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    let subject: Cgroup | undefined;
+    const neighbourGroups: Cgroup[] = [];
+    if ((options.mode ?? 'enforce') === 'enforce') {
+      const detection = options.cgroups ?? detectCgroups();
+      if (!detection.ok) throw new Error(`cannot enforce resource profile '${options.profile.name}': ${detection.reason}. Run with --unconstrained to run without limits.`);
+      tree = new CgroupTree(detection.hierarchy);
+      subject = tree.group('subject');
+      subject.apply(limits);
+      for (let i = 0; i < (options.profile.neighbours?.count ?? 0); i++) {
+        const group = tree.group(`neighbour-${i}`);
+        group.apply({ cpuShares: options.profile.neighbours?.cpu ?? 1024, notes: [] });
+        neighbourGroups.push(group);
+        neighbours.push(spawnInGroup(group, BUSY_LOOP, { stdio: 'ignore' }));
+      }
+    }
+    const mode = tree === undefined ? 'unconstrained' : tree.version === 1 ? 'cgroup-v1' : 'cgroup-v2';
+
+    const started = process.hrtime.bigint();
+    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+    const child = subject
+      ? spawnInGroup(subject, [options.command, ...(options.args ?? [])], { env, cwd: options.cwd })
+      : spawn(options.command, [...(options.args ?? [])], { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+
+    const output = { stdout: '', stderr: '' };
+    for (const stream of ['stdout', 'stderr'] as const) {
+      child[stream]?.setEncoding('utf8').on('data', (chunk: string) => {
+        output[stream] = (output[stream] + chunk).slice(-OUTPUT_TAIL_BYTES);
+        options.onOutput?.(stream, chunk);
+      });
+    }
+
+    const samples: SandboxSample[] = [];
+    let peakSeen = 0;
+    const sample = () => {
+      if (!subject) return;
+      const stats = subject.stats();
+      peakSeen = Math.max(peakSeen, stats.memoryCurrentBytes);
+      samples.push({ atSeconds: elapsed(), cpuSeconds: stats.cpuUsageNs / 1e9, memoryBytes: stats.memoryCurrentBytes, nrThrottled: stats.nrThrottled });
+    };
+    const sampler = setInterval(sample, options.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS);
+    const onAbort = () => child.kill('SIGKILL');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const { exitCode, signal } = await new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code, sig) => resolve({ exitCode: code, signal: sig }));
+    }).finally(() => {
+      clearInterval(sampler);
+      options.signal?.removeEventListener('abort', onAbort);
+    });
+    const wallSeconds = elapsed();
+    sample();
+
+    if (subject && exitCode === JOIN_FAILED_EXIT_CODE && output.stderr.includes('cgroup.procs')) {
+      throw new Error(`the child could not join cgroup ${subject.name}: ${output.stderr.trim()}`);
+    }
+    const stats: CgroupStats | undefined = subject?.stats();
+    const probe = readProbeReports(reportDir).main;
+    const cpuSeconds = stats ? stats.cpuUsageNs / 1e9 : probe ? probe.cpuUserSeconds + probe.cpuSystemSeconds : 0;
+    const reservedUnits = options.profile.task?.cpu ?? options.profile.container.cpu;
+
+    return {
+      outcome: outcomeOf({ aborted: options.signal?.aborted ?? false, signal, oomKills: stats?.oomKills ?? 0, stderr: output.stderr }),
+      exitCode,
+      signal,
+      mode,
+      limits,
+      wallSeconds,
+      cpuSeconds,
+      ...(stats ? { throttling: { periods: stats.nrPeriods, throttledPeriods: stats.nrThrottled, throttledSeconds: stats.throttledNs / 1e9 } } : {}),
+      memory: { peakBytes: stats ? Math.max(stats.memoryPeakBytes ?? 0, peakSeen) || undefined : probe?.maxRssBytes, oomKills: stats?.oomKills ?? 0 },
+      cpuUtilizationPercent: reservedUnits ? cloudWatchCpuUtilization(cpuSeconds, wallSeconds, reservedUnits) : undefined,
+      neighbours: { count: neighbours.length, cpuSeconds: neighbourGroups.reduce((sum, g) => sum + g.stats().cpuUsageNs / 1e9, 0) },
+      probe,
+      samples,
+      stdout: output.stdout,
+      stderr: output.stderr,
+    };
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    cleanUp();
+  }
+}
+
+function spawnInGroup(
+  group: Cgroup,
+  command: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string | undefined; stdio?: 'ignore' },
+): ChildProcess {
+  return spawn('/bin/sh', ['-c', JOIN_THEN_EXEC, 'sandbox-join', ...group.procsFiles, '--', ...command], {
+    env: options.env,
+    cwd: options.cwd,
+    stdio: options.stdio === 'ignore' ? 'ignore' : ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function outcomeOf(facts: { aborted: boolean; signal: NodeJS.Signals | null; oomKills: number; stderr: string }): SandboxOutcome {
+  if (facts.aborted) return 'aborted';
+  if (facts.oomKills > 0 && facts.signal === 'SIGKILL') return 'oom-killed';
+  if (facts.stderr.includes('JavaScript heap out of memory')) return 'heap-exhausted';
+  if (facts.signal !== null) return 'killed-by-signal';
+  return 'exited';
+}
