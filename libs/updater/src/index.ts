@@ -1,0 +1,14 @@
+export { StorageUpdater, targetsOf } from './storage-updater';
+export type { RunOptions } from './storage-updater';
+export { resolveUpdaterOptions, DEFAULT_MAX_ATTEMPTS, DEFAULT_PARALLELISM, DEFAULT_HORIZON_WARNING_MS, MAX_PARALLELISM } from './updater-options';
+export type { ResolvedUpdaterOptions, UpdaterOptions } from './updater-options';
+export { decideStartingPoint } from './starting-point';
+export type { StartingPoint } from './starting-point';
+export { summarize } from './target-result';
+export type { RunSummary, SyncMode, TargetResult } from './target-result';
+export type { ProgressEvent, ProgressListener } from './progress-events';
+export { jsonLogger, silentLogger, errorMessage } from './logger';
+export type { LogFields, Logger, LogLevel } from './logger';
+export { RETRY_RULES, retryDelayMs, retryRuleFor, withRetries } from './retry-policy';
+export type { RetryRule } from './retry-policy';
+export { runBounded } from './bounded-parallel';

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { DATA_KINDS, parseClientId, type Target } from '@storage-builder/data-model';
+import { assertSchemaCurrent } from '@storage-builder/source-db';
+import { runBounded } from './bounded-parallel';
+import { errorMessage } from './logger';
+import { emitProgress } from './progress-events';
+import { summarize, type RunSummary, type TargetResult } from './target-result';
+import { TargetRunner } from './target-runner';
+import { resolveUpdaterOptions, type ResolvedUpdaterOptions, type UpdaterOptions } from './updater-options';
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** @defaultValue a random UUID */
+  runId?: string;
+}
+
+/** Every target of the given clients: clients × the five kinds, client by client. */
+export function targetsOf(clientIds: readonly number[]): Target[] {
+  return clientIds.flatMap((clientId) => DATA_KINDS.map((kind) => ({ clientId, kind })));
+}
+
+/**
+ * UpdateAll and per-client updates in this process. Each target is isolated: a failure is
+ * recorded in its result and the others go on. Aborting stops new targets from starting;
+ * targets in flight end committed or untouched.
+ */
+export class StorageUpdater {
+  readonly options: ResolvedUpdaterOptions;
+  private readonly runner: TargetRunner;
+  private checked: Promise<void> | undefined;
+
+  constructor(options: UpdaterOptions) {
+    this.options = resolveUpdaterOptions(options);
+    this.runner = new TargetRunner(this.options);
+  }
+
+  /** Fails, naming the dependency, when the source, the bucket or the tracker cannot be used. Called before every run. */
+  check(): Promise<void> {
+    this.checked ??= (async () => {
+      const client = await this.options.source.connect().catch((error: unknown) => {
+        throw new Error(`the source database cannot be reached: ${errorMessage(error)}. Check DATABASE_URL.`);
+      });
+      try {
+        await assertSchemaCurrent(client);
+      } finally {
+        client.release();
+      }
+      await this.options.tracker.check();
+    })().catch((error: unknown) => {
+      this.checked = undefined;
+      throw error;
+    });
+    return this.checked;
+  }
+
+  /** All clients in the source's `clients` table. */
+  async clientIds(): Promise<number[]> {
+    const { rows } = await this.options.source.query<{ id: number }>('SELECT id FROM clients ORDER BY id');
+    return rows.map((row) => row.id);
+  }
+
+  async updateAll(options: RunOptions = {}): Promise<RunSummary> {
+    await this.check();
+    return this.runTargets(targetsOf(await this.clientIds()), options);
+  }
+
+  async update(clientId: unknown, options: RunOptions = {}): Promise<RunSummary> {
+    const id = parseClientId(clientId);
+    await this.check();
+    const { rowCount } = await this.options.source.query('SELECT 1 FROM clients WHERE id = $1', [id]);
+    if (rowCount === 0) throw new Error(`clientId ${id} is not in the source's clients table: check the id`);
+    return this.runTargets(targetsOf([id]), options);
+  }
+
+  /** One target, as a queue worker runs it. */
+  runTarget(target: Target, options: RunOptions & { runId: string }): Promise<TargetResult> {
+    return this.runner.run(target, { runId: options.runId, signal: options.signal });
+  }
+
+  async runTargets(targets: readonly Target[], options: RunOptions = {}): Promise<RunSummary> {
+    const { logger, onProgress, clock, parallelism } = this.options;
+    const runId = options.runId ?? randomUUID();
+    const startedAt = clock();
+    const cpuAtStart = process.cpuUsage();
+    logger.log('info', 'run started', { runId, targets: targets.length, parallelism, serializer: this.options.serializer, incremental: this.options.incremental });
+    emitProgress(onProgress, { type: 'run-started', runId, targets: targets.length }, logger);
+
+    let done = 0;
+    const started = await runBounded(
+      targets,
+      parallelism,
+      async (target) => {
+        const result = await this.runner.run(target, { runId, signal: options.signal });
+        emitProgress(onProgress, { type: 'target-finished', runId, result, done: ++done, total: targets.length }, logger);
+        return result;
+      },
+      options.signal,
+    );
+    const results = [...started.map((s) => s.result), ...targets.slice(started.length).map((target): TargetResult => ({ state: 'skipped', target, reason: 'the run was aborted before this target started' }))];
+
+    const cpu = process.cpuUsage(cpuAtStart);
+    const summary = summarize(runId, startedAt, clock().getTime() - startedAt.getTime(), (cpu.user + cpu.system) / 1000, results);
+    logger.log(summary.failed > 0 ? 'warn' : 'info', 'run finished', {
+      runId,
+      durationMs: summary.durationMs,
+      completed: summary.completed,
+      failed: summary.failed,
+      aborted: summary.aborted,
+      skipped: summary.skipped,
+      rows: summary.rows,
+    });
+    emitProgress(onProgress, { type: 'run-finished', summary }, logger);
+    return summary;
+  }
+}

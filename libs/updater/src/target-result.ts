@@ -1,0 +1,62 @@
+import type { Target, Watermark } from '@storage-builder/data-model';
+
+/** Why a target was read in full or from a watermark, for logs and results. */
+export type SyncMode = 'full' | 'incremental';
+
+/** The outcome of one target in a run. */
+export type TargetResult =
+  | {
+      readonly state: 'completed';
+      readonly target: Target;
+      readonly mode: SyncMode;
+      /** Why this mode: e.g. "no snapshot yet", "tracker ahead of manifest", "since manifest watermark 1234". */
+      readonly reason: string;
+      readonly rows: number;
+      readonly tombstones: number;
+      readonly bytes: number;
+      /** The data object written; undefined when an incremental read found nothing to publish. */
+      readonly objectKey: string | undefined;
+      readonly watermark: Watermark;
+      readonly attempts: number;
+      readonly durationMs: number;
+      /** CPU of the whole process while this target ran: exact at parallelism 1, shared above it. */
+      readonly cpuMs: number;
+    }
+  | { readonly state: 'failed'; readonly target: Target; readonly error: string; readonly attempts: number; readonly durationMs: number }
+  | { readonly state: 'aborted'; readonly target: Target; readonly durationMs: number }
+  | { readonly state: 'skipped'; readonly target: Target; readonly reason: string };
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly cpuMs: number;
+  readonly targets: number;
+  readonly completed: { readonly full: number; readonly incremental: number };
+  readonly failed: number;
+  readonly aborted: number;
+  readonly skipped: number;
+  readonly rows: number;
+  readonly tombstones: number;
+  readonly bytes: number;
+  readonly results: readonly TargetResult[];
+}
+
+export function summarize(runId: string, startedAt: Date, durationMs: number, cpuMs: number, results: readonly TargetResult[]): RunSummary {
+  const completed = results.filter((r) => r.state === 'completed');
+  return {
+    runId,
+    startedAt: startedAt.toISOString(),
+    durationMs,
+    cpuMs,
+    targets: results.length,
+    completed: { full: completed.filter((r) => r.mode === 'full').length, incremental: completed.filter((r) => r.mode === 'incremental').length },
+    failed: results.filter((r) => r.state === 'failed').length,
+    aborted: results.filter((r) => r.state === 'aborted').length,
+    skipped: results.filter((r) => r.state === 'skipped').length,
+    rows: completed.reduce((sum, r) => sum + r.rows, 0),
+    tombstones: completed.reduce((sum, r) => sum + r.tombstones, 0),
+    bytes: completed.reduce((sum, r) => sum + r.bytes, 0),
+    results,
+  };
+}

@@ -1,0 +1,104 @@
+import type pg from 'pg';
+import type { Compression, PublisherOptions, SerializerStrategy, SnapshotStore } from '@storage-builder/snapshot';
+import { SERIALIZER_STRATEGIES } from '@storage-builder/snapshot';
+import { ManifestVersionTracker, type VersionTracker } from '@storage-builder/version-tracker';
+import { silentLogger, type Logger } from './logger';
+import type { ProgressListener } from './progress-events';
+import { abortableSleep } from './retry-policy';
+
+/**
+ * How the updater runs. Every fix of the incident is a switch, so the legacy behaviour,
+ * each fix alone and all fixes together run on the same data.
+ */
+export interface UpdaterOptions {
+  /** The source database. Give it at least `parallelism` + 1 connections. */
+  source: pg.Pool;
+  store: SnapshotStore;
+  /**
+   * Where the last successful watermark of a target is cached.
+   * @defaultValue the target's manifest itself (no cache)
+   */
+  tracker?: VersionTracker;
+  /**
+   * `legacy` reads through the callback provider and serializes one awaited item at a time;
+   * `batched` and `streaming` read batches from the change feed.
+   * @defaultValue `'streaming'`
+   */
+  serializer?: SerializerStrategy;
+  /**
+   * Targets in flight at once; 1 is the legacy sequential loop.
+   * @defaultValue {@link DEFAULT_PARALLELISM}
+   */
+  parallelism?: number;
+  /**
+   * Read only what changed since the manifest's watermark. Off is the legacy
+   * `currentVersion: null`: every run reads everything.
+   * @defaultValue `true`
+   */
+  incremental?: boolean;
+  /** @defaultValue `'deflate'` */
+  compression?: Compression;
+  /** Rows per batch from the change feed. @defaultValue the feed's default */
+  feedBatchSize?: number;
+  /**
+   * Attempts per target for retryable failures, the first included.
+   * @defaultValue {@link DEFAULT_MAX_ATTEMPTS}
+   */
+  maxAttempts?: number;
+  /** Chain length and compaction settings of the snapshot publisher. */
+  publisher?: Pick<PublisherOptions, 'maxDeltas' | 'maxDeltaBytesRatio' | 'frame' | 'batchSizing'>;
+  /** @defaultValue no logs */
+  logger?: Logger;
+  onProgress?: ProgressListener;
+  /** @defaultValue `() => new Date()` */
+  clock?: () => Date;
+  /** Waits between retries; injected by tests. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  /**
+   * Warn when the oldest open transaction in the source is older than this: it holds the
+   * watermark back, so every incremental read re-reads what changed since it began.
+   * @defaultValue {@link DEFAULT_HORIZON_WARNING_MS}
+   */
+  horizonWarningMs?: number;
+}
+
+export const DEFAULT_PARALLELISM = 4;
+/** More in flight than this only queues on the database's connections. */
+export const MAX_PARALLELISM = 64;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_HORIZON_WARNING_MS = 10 * 60 * 1000;
+
+export type ResolvedUpdaterOptions = Required<Omit<UpdaterOptions, 'feedBatchSize' | 'onProgress' | 'publisher'>> &
+  Pick<UpdaterOptions, 'feedBatchSize' | 'onProgress' | 'publisher'>;
+
+export function resolveUpdaterOptions(options: UpdaterOptions): ResolvedUpdaterOptions {
+  const resolved: ResolvedUpdaterOptions = {
+    source: options.source,
+    store: options.store,
+    tracker: options.tracker ?? new ManifestVersionTracker(options.store),
+    serializer: options.serializer ?? 'streaming',
+    parallelism: options.parallelism ?? DEFAULT_PARALLELISM,
+    incremental: options.incremental ?? true,
+    compression: options.compression ?? 'deflate',
+    feedBatchSize: options.feedBatchSize,
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    publisher: options.publisher,
+    logger: options.logger ?? silentLogger,
+    onProgress: options.onProgress,
+    clock: options.clock ?? (() => new Date()),
+    sleep: options.sleep ?? abortableSleep,
+    random: options.random ?? Math.random,
+    horizonWarningMs: options.horizonWarningMs ?? DEFAULT_HORIZON_WARNING_MS,
+  };
+  if (!(SERIALIZER_STRATEGIES as readonly string[]).includes(resolved.serializer)) {
+    throw new Error(`serializer is ${JSON.stringify(resolved.serializer)}: use one of ${SERIALIZER_STRATEGIES.join(', ')}`);
+  }
+  if (!Number.isInteger(resolved.parallelism) || resolved.parallelism < 1 || resolved.parallelism > MAX_PARALLELISM) {
+    throw new Error(`parallelism is ${resolved.parallelism}: use a whole number from 1 (sequential) to ${MAX_PARALLELISM}`);
+  }
+  if (!Number.isInteger(resolved.maxAttempts) || resolved.maxAttempts < 1 || resolved.maxAttempts > 20) {
+    throw new Error(`maxAttempts is ${resolved.maxAttempts}: use a whole number from 1 to 20`);
+  }
+  return resolved;
+}
