@@ -4,7 +4,7 @@ import type { ResourceProfile } from './resource-profile';
 export interface CgroupLimits {
   /** Relative CPU weight (v1 `cpu.shares`, 2–262144). */
   readonly cpuShares: number;
-  /** Hard CPU limit, or undefined for none. */
+  /** Hard CPU limit, or undefined for none; a negative quota lifts one already set. */
   readonly cpuQuota?: { readonly quotaUs: number; readonly periodUs: number };
   readonly memoryHardBytes?: number;
   readonly memorySoftBytes?: number;

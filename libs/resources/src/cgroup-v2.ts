@@ -28,7 +28,10 @@ export function createV2Group(mount: string, relativePath: string): Cgroup {
     procsFiles: [path.join(dir, 'cgroup.procs')],
     apply(limits: CgroupLimits) {
       writeCgroupFile(dir, 'cpu.weight', sharesToWeight(limits.cpuShares));
-      if (limits.cpuQuota) writeCgroupFile(dir, 'cpu.max', `${limits.cpuQuota.quotaUs} ${limits.cpuQuota.periodUs}`);
+      if (limits.cpuQuota) {
+        const quota = limits.cpuQuota.quotaUs < 0 ? 'max' : String(limits.cpuQuota.quotaUs);
+        writeCgroupFile(dir, 'cpu.max', `${quota} ${limits.cpuQuota.periodUs}`);
+      }
       if (limits.memoryHardBytes !== undefined) writeCgroupFile(dir, 'memory.max', limits.memoryHardBytes);
       // memory.low is v2's soft guarantee; it is the closest match to a reservation.
       if (limits.memorySoftBytes !== undefined) writeCgroupFile(dir, 'memory.low', limits.memorySoftBytes);

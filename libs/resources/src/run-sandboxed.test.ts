@@ -8,6 +8,11 @@ import { ALLOCATE_FOREVER, canUseCgroups, isAlive, runGroupsOf, spinFor } from '
 const node = process.execPath;
 const MiB = 1024 * 1024;
 
+/** CPU seconds a group may use in `periods` CFS periods of `quotaUs`, with slack for partial periods. */
+function withinQuota(periods: number, quotaUs: number): number {
+  return ((periods + 2) * quotaUs * 1.2) / 1e6;
+}
+
 describe.runIf(canUseCgroups)('runSandboxed with cgroups', () => {
   it('holds a CPU-bound child to a 5% hard quota and counts the throttled periods', async () => {
     // 51 units = 0.0498 vCPU = 4,980 µs per 100 ms.
@@ -20,8 +25,9 @@ describe.runIf(canUseCgroups)('runSandboxed with cgroups', () => {
     expect(result.limits.cpuQuota).toEqual({ quotaUs: 4_980, periodUs: 100_000 });
     expect(result.throttling!.throttledPeriods).toBeGreaterThan(0);
     expect(result.throttling!.throttledPeriods / result.throttling!.periods).toBeGreaterThan(0.5);
-    // The kernel's own accounting: CPU used never exceeds the quota of the periods that passed (plus one period of slack).
-    expect(result.cpuSeconds).toBeLessThanOrEqual(((result.throttling!.periods + 1) * 4_980) / 1e6);
+    // The kernel's own accounting: CPU used stays near the quota of the periods that passed
+    // (slack for partial periods and accounting outside them); unthrottled it would be ~20x that.
+    expect(result.cpuSeconds).toBeLessThanOrEqual(withinQuota(result.throttling!.periods, 4_980));
     expect(result.cpuUtilizationPercent).toBeLessThan(150);
   });
 
@@ -112,5 +118,22 @@ describe('runSandboxed without cgroups', () => {
     expect(result.probe?.heapSizeLimitBytes).toBeGreaterThan(0);
     expect(result.cpuSeconds).toBeGreaterThan(0.1);
     expect(isAlive(result.probe!.pid)).toBe(false);
+  });
+});
+
+describe.runIf(canUseCgroups)('runSandboxed with a start gate', () => {
+  it('applies the CPU limit only after the child is ready, and measures from there', async () => {
+    const ready = `process.stdout.write('READY\\n'); process.stdin.once('data', () => { ${spinFor(1_000)} process.exit(0); });`;
+    const result = await runSandboxed({
+      command: node,
+      args: ['-e', ready],
+      profile: { name: 'five-percent', description: '', task: { cpu: 51 }, container: {} },
+      startGate: { readyLine: 'READY', goLine: 'GO' },
+    });
+    expect(result.outcome).toBe('exited');
+    expect(result.startupSeconds).toBeGreaterThan(0);
+    expect(result.throttling!.throttledPeriods).toBeGreaterThan(0);
+    // Only the gated phase counts: its CPU stays near the quota of the periods it spanned.
+    expect(result.cpuSeconds).toBeLessThanOrEqual(withinQuota(result.throttling!.periods, 4_980));
   });
 });

@@ -14,6 +14,8 @@ export type TargetResult =
       readonly rows: number;
       readonly tombstones: number;
       readonly bytes: number;
+      /** Calls into the serializer's per-item or per-batch step (legacy: one per record plus a terminator). */
+      readonly serializeCalls: number;
       /** The data object written; undefined when an incremental read found nothing to publish. */
       readonly objectKey: string | undefined;
       readonly watermark: Watermark;

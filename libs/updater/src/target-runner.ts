@@ -91,7 +91,7 @@ export class TargetRunner {
           // Nothing changed: keep the manifest as it is; refresh the cache so it does not expire.
           await read.finished();
           await tracker.save(target, { watermark: manifestWatermark!, savedAt: this.options.clock().toISOString(), runId: context.runId });
-          return { state: 'completed', target, mode: start.mode, reason: `${start.reason}; nothing changed`, rows: 0, tombstones: 0, bytes: 0, objectKey: undefined, watermark: manifestWatermark! };
+          return { state: 'completed', target, mode: start.mode, reason: `${start.reason}; nothing changed`, rows: 0, tombstones: 0, bytes: 0, serializeCalls: 0, objectKey: undefined, watermark: manifestWatermark! };
         }
       }
       const published = await this.publisher.publish({ target, fromWatermark: start.since, toWatermark: read.watermark, batches, signal: context.signal });
@@ -106,6 +106,7 @@ export class TargetRunner {
         rows: published.object.rows,
         tombstones: published.object.tombstones,
         bytes: published.object.bytes,
+        serializeCalls: published.serialize.serializeCalls,
         objectKey: published.object.key,
         watermark,
       };
