@@ -4,7 +4,7 @@ import {
   DeleteBucketCommand,
   DeleteObjectsCommand,
   ListMultipartUploadsCommand,
-  ListObjectsV2Command,
+  ListObjectsCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { chooseFor } from './choose-for';
@@ -86,15 +86,20 @@ async function createOwnBucket(config: ReturnType<typeof s3ClientConfig>, bucket
   return bucket;
 }
 
-/** Deletes every object and aborts every unfinished multipart upload in `bucket`. */
+/**
+ * Deletes every object and aborts every unfinished multipart upload in `bucket`. Pages with
+ * ListObjects (v1) and the last key as marker: s3rver 3.7 fails a truncated ListObjectsV2,
+ * since its continuation tokens use DES, which OpenSSL 3 no longer offers.
+ */
 async function emptyBucket(client: S3Client, bucket: string): Promise<void> {
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+  let marker: string | undefined;
+  for (;;) {
+    const page = await client.send(new ListObjectsCommand({ Bucket: bucket, Marker: marker }));
     const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
     if (keys.length > 0) await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+    if (!page.IsTruncated || keys.length === 0) break;
+    marker = keys[keys.length - 1]!.Key;
+  }
   const uploads = await client
     .send(new ListMultipartUploadsCommand({ Bucket: bucket }))
     // s3rver cannot list uploads; its unfinished parts go with its directory on stop.
