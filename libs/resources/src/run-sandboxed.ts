@@ -39,11 +39,18 @@ export interface SandboxRunOptions {
    * as much as its work under a 4-unit weight.
    */
   startGate?: { readyLine: string; goLine: string };
+  /**
+   * On abort the child gets SIGTERM, and SIGKILL this much later if it is still there, so a
+   * Node child can still write its probe report.
+   * @defaultValue {@link DEFAULT_KILL_GRACE_MS}
+   */
+  killGraceMs?: number;
   /** Called with each chunk the child prints; the last {@link OUTPUT_TAIL_BYTES} are kept either way. */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
 }
 
 export const DEFAULT_SAMPLE_INTERVAL_MS = 200;
+export const DEFAULT_KILL_GRACE_MS = 5_000;
 export const OUTPUT_TAIL_BYTES = 64 * 1024;
 
 export type SandboxOutcome = 'exited' | 'oom-killed' | 'heap-exhausted' | 'killed-by-signal' | 'aborted';
@@ -175,7 +182,11 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
       samples.push({ atSeconds: elapsed(), cpuSeconds: stats.cpuUsageNs / 1e9, memoryBytes: stats.memoryCurrentBytes, nrThrottled: stats.nrThrottled });
     };
     const sampler = setInterval(sample, options.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS);
-    const onAbort = () => child.kill('SIGKILL');
+    let killTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+    };
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
     const { exitCode, signal } = await new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
@@ -183,6 +194,7 @@ export async function runSandboxed(options: SandboxRunOptions): Promise<SandboxR
       child.once('close', (code, sig) => resolve({ exitCode: code, signal: sig }));
     }).finally(() => {
       clearInterval(sampler);
+      clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);
     });
     const wallSeconds = elapsed();

@@ -1,0 +1,72 @@
+import { fileURLToPath } from 'node:url';
+import { runSandboxed, type SandboxResult } from '@storage-builder/resources';
+import type { ObjectStoreService, PostgresService } from '@storage-builder/services';
+import { loadResourceProfile } from './load-profiles';
+import type { Scenario } from './scenarios';
+import { GO_LINE, READY_LINE, RESULT_MARKER, type ChildResult } from './child-protocol';
+
+const CHILD = fileURLToPath(new URL('./update-all-child.ts', import.meta.url));
+
+export interface ScenarioRun {
+  readonly scenario: Scenario;
+  readonly sandbox: Omit<SandboxResult, 'stdout' | 'stderr'>;
+  /** What the worker reported; undefined when it was killed before it could. */
+  readonly child: ChildResult | undefined;
+  /** `finished`, `deadline` (stopped; the rest projected) or `failed`. */
+  readonly status: 'finished' | 'deadline' | 'failed';
+  readonly error?: string;
+}
+
+export interface ScenarioSettings {
+  readonly postgres: PostgresService;
+  readonly objectStore: ObjectStoreService;
+  /** Seconds a deadline scenario may run after start-up. */
+  readonly deadlineSeconds: number;
+  readonly mode: 'enforce' | 'unconstrained';
+  /** Show what the worker prints. */
+  readonly verbose: boolean;
+}
+
+/** Runs one scenario's UpdateAll in a worker process inside the scenario's resource profile. */
+export async function runScenario(scenario: Scenario, settings: ScenarioSettings): Promise<ScenarioRun> {
+  const profile = loadResourceProfile(scenario.profile);
+  const stopper = new AbortController();
+  let killTimer: NodeJS.Timeout | undefined;
+  const sandbox = await runSandboxed({
+    command: process.execPath,
+    args: ['--import', 'tsx', CHILD],
+    profile,
+    mode: settings.mode,
+    signal: stopper.signal,
+    startGate: { readyLine: READY_LINE, goLine: GO_LINE },
+    env: {
+      ...process.env,
+      DATABASE_URL: settings.postgres.url,
+      S3_CLIENT_CONFIG: JSON.stringify(settings.objectStore.clientConfig),
+      S3_BUCKET: settings.objectStore.bucket,
+      S3_PREFIX: prefixOf(scenario),
+      UPDATER_SWITCHES: JSON.stringify(scenario.switches),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+    onOutput: (stream, chunk) => {
+      if (settings.verbose) process.stderr.write(chunk.replace(/^/gm, `  ${scenario.id} | `));
+      if (stream === 'stdout' && chunk.includes(READY_LINE) && scenario.deadline && !killTimer) {
+        // Stopped from outside: a starved process would take as long to wind down as to work.
+        killTimer = setTimeout(() => stopper.abort(), settings.deadlineSeconds * 1000);
+      }
+    },
+  }).finally(() => clearTimeout(killTimer));
+
+  const { stdout, stderr, ...figures } = sandbox;
+  const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
+  const child = line ? (JSON.parse(line.slice(RESULT_MARKER.length)) as ChildResult) : undefined;
+  if (child && child.failed.length === 0) return { scenario, sandbox: figures, child, status: 'finished' };
+  if (!child && sandbox.outcome === 'aborted') return { scenario, sandbox: figures, child, status: 'deadline' };
+  const error = child?.failed.join('; ') || `${sandbox.outcome} (exit ${sandbox.exitCode ?? sandbox.signal}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`;
+  return { scenario, sandbox: figures, child, status: 'failed', error };
+}
+
+/** Each scenario publishes under its own prefix, so none reads another's snapshots. */
+export function prefixOf(scenario: Scenario): string {
+  return `runs/${scenario.id.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
+}
