@@ -118,6 +118,23 @@ describe('StorageUpdater', () => {
     await expectSnapshotsMatchDatabase(targetsOf([2, 3]));
   });
 
+  it('drains: stops starting targets but lets those in flight commit, and tells this run\'s listener', async () => {
+    await applyChurn(fixture.pool, { rate: 0.05, seed: 9, clientIds: [3] });
+    const drain = new AbortController();
+    const seen: ProgressEvent['type'][] = [];
+    const run = await new StorageUpdater({ source: fixture.pool, store: fixture.store, parallelism: 2 }).runTargets(targetsOf([3]), {
+      drain: drain.signal,
+      onProgress: (event) => {
+        seen.push(event.type);
+        if (event.type === 'target-finished') drain.abort();
+      },
+    });
+    // Two targets were in flight when the drain began; both committed, the rest never started.
+    expect(run.results.map((r) => r.state)).toEqual(['completed', 'completed', 'skipped', 'skipped', 'skipped']);
+    expect(seen.filter((t) => t === 'target-started')).toHaveLength(2);
+    await expectSnapshotsMatchDatabase(targetsOf([3]).slice(0, 2));
+  });
+
   it('rejects bad settings and unreachable dependencies before any work', async () => {
     expect(() => new StorageUpdater({ source: fixture.pool, store: fixture.store, parallelism: 0 })).toThrow(
       'parallelism is 0: use a whole number from 1 (sequential) to 64',

@@ -3,15 +3,23 @@ import { DATA_KINDS, parseClientId, type Target } from '@storage-builder/data-mo
 import { assertSchemaCurrent } from '@storage-builder/source-db';
 import { runBounded } from './bounded-parallel';
 import { errorMessage } from './logger';
-import { emitProgress } from './progress-events';
+import { emitProgress, type ProgressEvent, type ProgressListener } from './progress-events';
 import { summarize, type RunSummary, type TargetResult } from './target-result';
 import { TargetRunner } from './target-runner';
 import { resolveUpdaterOptions, type ResolvedUpdaterOptions, type UpdaterOptions } from './updater-options';
 
 export interface RunOptions {
+  /** Stops new targets from starting and aborts the ones in flight: they end committed or untouched. */
   signal?: AbortSignal;
+  /**
+   * Stops new targets from starting but lets the ones in flight finish, as a worker does
+   * when told to stop with time left (SIGTERM before the task's stop timeout).
+   */
+  drain?: AbortSignal;
   /** @defaultValue a random UUID */
   runId?: string;
+  /** Receives this run's events, besides the updater's own `onProgress`. */
+  onProgress?: ProgressListener;
 }
 
 /** Every target of the given clients: clients × the five kinds, client by client. */
@@ -78,25 +86,30 @@ export class StorageUpdater {
   }
 
   async runTargets(targets: readonly Target[], options: RunOptions = {}): Promise<RunSummary> {
-    const { logger, onProgress, clock, parallelism } = this.options;
+    const { logger, clock, parallelism } = this.options;
     const runId = options.runId ?? randomUUID();
+    const emit = (event: ProgressEvent) => {
+      emitProgress(this.options.onProgress, event, logger);
+      emitProgress(options.onProgress, event, logger);
+    };
     const startedAt = clock();
     const cpuAtStart = process.cpuUsage();
     logger.log('info', 'run started', { runId, targets: targets.length, parallelism, serializer: this.options.serializer, incremental: this.options.incremental });
-    emitProgress(onProgress, { type: 'run-started', runId, targets: targets.length }, logger);
+    emit({ type: 'run-started', runId, targets: targets.length });
 
     let done = 0;
+    const stopStarting = options.drain && options.signal ? AbortSignal.any([options.drain, options.signal]) : (options.drain ?? options.signal);
     const started = await runBounded(
       targets,
       parallelism,
       async (target) => {
-        const result = await this.runner.run(target, { runId, signal: options.signal });
-        emitProgress(onProgress, { type: 'target-finished', runId, result, done: ++done, total: targets.length }, logger);
+        const result = await this.runner.run(target, { runId, signal: options.signal, emit });
+        emit({ type: 'target-finished', runId, result, done: ++done, total: targets.length });
         return result;
       },
-      options.signal,
+      stopStarting,
     );
-    const results = [...started.map((s) => s.result), ...targets.slice(started.length).map((target): TargetResult => ({ state: 'skipped', target, reason: 'the run was aborted before this target started' }))];
+    const results = [...started.map((s) => s.result), ...targets.slice(started.length).map((target): TargetResult => ({ state: 'skipped', target, reason: 'the run was stopped before this target started' }))];
 
     const cpu = process.cpuUsage(cpuAtStart);
     const summary = summarize(runId, startedAt, clock().getTime() - startedAt.getTime(), (cpu.user + cpu.system) / 1000, results);
@@ -109,7 +122,7 @@ export class StorageUpdater {
       skipped: summary.skipped,
       rows: summary.rows,
     });
-    emitProgress(onProgress, { type: 'run-finished', summary }, logger);
+    emit({ type: 'run-finished', summary });
     return summary;
   }
 }

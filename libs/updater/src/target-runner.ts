@@ -4,7 +4,7 @@ import { readManifest, SnapshotPublisher } from '@storage-builder/snapshot';
 import { openLegacyFeed } from './legacy-feed';
 import { errorMessage, type LogFields } from './logger';
 import { firstChange } from './peek-changes';
-import { emitProgress } from './progress-events';
+import { emitProgress, type ProgressEvent } from './progress-events';
 import { withRetries } from './retry-policy';
 import { decideStartingPoint } from './starting-point';
 import type { TargetResult } from './target-result';
@@ -12,7 +12,10 @@ import type { ResolvedUpdaterOptions } from './updater-options';
 
 export interface TargetRunContext {
   readonly runId: string;
+  /** Aborts the target in flight: it ends committed or untouched. */
   readonly signal?: AbortSignal | undefined;
+  /** Where this target's progress events go. @defaultValue the updater's `onProgress` */
+  readonly emit?: ((event: ProgressEvent) => void) | undefined;
 }
 
 type Completed = Extract<TargetResult, { state: 'completed' }>;
@@ -43,7 +46,8 @@ export class TargetRunner {
     const startedAt = clock().getTime();
     const cpuAtStart = process.cpuUsage();
     if (context.signal?.aborted) return { state: 'skipped', target, reason: 'the run was aborted before this target started' };
-    emitProgress(this.options.onProgress, { type: 'target-started', runId: context.runId, target }, logger);
+    const emit = context.emit ?? ((event: ProgressEvent) => emitProgress(this.options.onProgress, event, logger));
+    emit({ type: 'target-started', runId: context.runId, target });
 
     try {
       const { value, attempts } = await withRetries(() => this.attempt(target, context, fields), {
@@ -53,7 +57,7 @@ export class TargetRunner {
         random: this.options.random,
         onRetry: ({ attempt, delayMs, rule, error }) => {
           logger.log('warn', 'target attempt failed; retrying', { ...fields, attempt, delayMs, rule, error: errorMessage(error) });
-          emitProgress(this.options.onProgress, { type: 'target-retrying', runId: context.runId, target, attempt, delayMs, error: errorMessage(error) }, logger);
+          emit({ type: 'target-retrying', runId: context.runId, target, attempt, delayMs, error: errorMessage(error) });
         },
       });
       const cpu = process.cpuUsage(cpuAtStart);

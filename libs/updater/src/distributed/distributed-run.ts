@@ -40,7 +40,7 @@ export class DistributedRunner {
       await probe.connect();
       await probe.ping();
     } catch (error) {
-      throw new Error(`the target queue cannot reach Redis at ${this.settings.redisUrl}: ${(error as Error).message}. Check REDIS_URL.`);
+      throw new Error(`the target queue cannot reach Redis at ${withoutPassword(this.settings.redisUrl)}: ${(error as Error).message}. Check REDIS_URL.`);
     } finally {
       probe.disconnect();
     }
@@ -142,4 +142,9 @@ export class DistributedRunner {
       void sweep();
     });
   }
+}
+
+/** A Redis URL fit for messages: the password replaced. */
+function withoutPassword(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
 }
