@@ -1,0 +1,26 @@
+import { HeadBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { WorkerConfig } from '../config/worker-config';
+
+/**
+ * Client settings from the configuration. With an endpoint (an S3-compatible store) the
+ * client uses path-style addressing; checksums go only where an operation requires them,
+ * since SDK v3 ≥ 3.729 sends CRC32 on every PUT in a framing some stores reject.
+ */
+export function s3ClientConfigOf(config: WorkerConfig['s3']): S3ClientConfig {
+  return {
+    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint, forcePathStyle: true } : {}),
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  };
+}
+
+export function createS3Client(config: WorkerConfig['s3']): S3Client {
+  return new S3Client(s3ClientConfigOf(config));
+}
+
+/** Readiness of the bucket: HeadBucket (IAM: s3:ListBucket on the bucket). */
+export async function checkBucket(s3: S3Client, bucket: string, signal: AbortSignal): Promise<void> {
+  await s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
+}

@@ -1,0 +1,170 @@
+import { COMPRESSIONS, SERIALIZER_STRATEGIES, type Compression, type SerializerStrategy } from '@storage-builder/snapshot';
+import { MAX_PARALLELISM } from '@storage-builder/updater';
+import type { LogLevel } from '@storage-builder/updater';
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_PARALLELISM = 4;
+export const DEFAULT_WORKER_CONCURRENCY = 2;
+/** Below the task definitions' `stopTimeout` (120 s in infra/), so the process ends before ECS sends SIGKILL. */
+export const DEFAULT_STOP_TIMEOUT_SECONDS = 30;
+export const DEFAULT_S3_PREFIX = 'snapshots';
+export const MIN_CONTROL_TOKEN_LENGTH = 24;
+export const TRACKERS = ['manifest', 'redis', 'postgres'] as const;
+export const MODES = ['standalone', 'distributed'] as const;
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+export type TrackerKind = (typeof TRACKERS)[number];
+export type WorkerMode = (typeof MODES)[number];
+
+/** Everything the worker reads from its environment, validated. */
+export interface WorkerConfig {
+  readonly databaseUrl: string;
+  readonly s3: {
+    readonly bucket: string;
+    /** Undefined: real AWS, endpoint from the region. */
+    readonly endpoint: string | undefined;
+    readonly region: string;
+    readonly prefix: string;
+    /** Undefined: the SDK's default credential chain (task role on ECS). */
+    readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string } | undefined;
+  };
+  readonly controlToken: string;
+  readonly port: number;
+  readonly serializer: SerializerStrategy;
+  readonly compression: Compression;
+  readonly parallelism: number;
+  readonly incremental: boolean;
+  readonly tracker: TrackerKind;
+  readonly redisUrl: string | undefined;
+  readonly mode: WorkerMode;
+  readonly workerConcurrency: number;
+  readonly scheduleIntervalSeconds: number | undefined;
+  readonly stopTimeoutSeconds: number;
+  readonly logLevel: LogLevel;
+}
+
+/** A variable that is missing or invalid; the message names it and says how to fix it. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function required(env: Env, name: string, fix: string): string {
+  const value = read(env, name);
+  if (value === undefined) throw new ConfigError(name, `${name} is not set: ${fix}`);
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const text = read(env, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `${name} is ${JSON.stringify(text)}: set it to a whole number from ${min} to ${max} (default ${fallback})`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const text = read(env, name);
+  if (text === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(text)) {
+    throw new ConfigError(name, `${name} is ${JSON.stringify(text)}: set it to one of ${allowed.join(', ')} (default ${fallback})`);
+  }
+  return text as T;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const text = read(env, name)?.toLowerCase();
+  if (text === undefined) return fallback;
+  if (['true', '1', 'yes'].includes(text)) return true;
+  if (['false', '0', 'no'].includes(text)) return false;
+  throw new ConfigError(name, `${name} is ${JSON.stringify(text)}: set it to true or false (default ${fallback})`);
+}
+
+function url(env: Env, name: string, protocols: readonly string[], fix: string): string | undefined {
+  const text = read(env, name);
+  if (text === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    // The value may hold a password: do not echo it.
+    throw new ConfigError(name, `${name} is not a valid URL: ${fix}`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `${name} uses ${parsed.protocol}//: ${fix}`);
+  }
+  return text;
+}
+
+/**
+ * Reads and validates the worker's configuration from environment variables. Pure: the
+ * first invalid or missing variable throws a {@link ConfigError} that names it and the fix.
+ */
+export function parseWorkerConfig(env: Env): WorkerConfig {
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'set it to postgres://user:password@host:5432/database') ??
+    required(env, 'DATABASE_URL', 'set it to the source database, postgres://user:password@host:5432/database');
+  const bucket = required(env, 'S3_BUCKET', 'set it to the bucket that receives snapshots');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError('S3_BUCKET', `S3_BUCKET is ${JSON.stringify(bucket)}: use a bucket name (3-63 lower-case letters, digits, '.' or '-')`);
+  }
+  const endpoint = url(env, 'S3_ENDPOINT', ['http:', 'https:'], 'set it to http(s)://host:port of an S3-compatible store, or unset it for AWS S3');
+  const region = read(env, 'S3_REGION') ?? read(env, 'AWS_REGION') ?? read(env, 'AWS_DEFAULT_REGION');
+  if (region === undefined) throw new ConfigError('S3_REGION', 'S3_REGION is not set (nor AWS_REGION): set it to the bucket\'s region, e.g. eu-west-1');
+  const prefix = read(env, 'S3_PREFIX') ?? DEFAULT_S3_PREFIX;
+  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(prefix)) {
+    throw new ConfigError('S3_PREFIX', `S3_PREFIX is ${JSON.stringify(prefix)}: use path segments of letters, digits, '.', '_' or '-', without leading or trailing '/'`);
+  }
+  const accessKeyId = read(env, 'AWS_ACCESS_KEY_ID');
+  const secretAccessKey = read(env, 'AWS_SECRET_ACCESS_KEY');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    const missing = accessKeyId === undefined ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY';
+    throw new ConfigError(missing, `${missing} is not set while its pair is: set both, or neither to use the default credential chain (task role)`);
+  }
+  const sessionToken = read(env, 'AWS_SESSION_TOKEN');
+  const credentials =
+    accessKeyId !== undefined && secretAccessKey !== undefined ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } : undefined;
+
+  const controlToken = required(env, 'CONTROL_TOKEN', `set it to a random secret of at least ${MIN_CONTROL_TOKEN_LENGTH} characters (e.g. openssl rand -hex 32); on ECS pass it through the task definition's secrets`);
+  if (controlToken.length < MIN_CONTROL_TOKEN_LENGTH) {
+    throw new ConfigError('CONTROL_TOKEN', `CONTROL_TOKEN is ${controlToken.length} characters long: use at least ${MIN_CONTROL_TOKEN_LENGTH} (e.g. openssl rand -hex 32)`);
+  }
+
+  const tracker = oneOf(env, 'TRACKER', TRACKERS, 'manifest');
+  const mode = oneOf(env, 'MODE', MODES, 'standalone');
+  const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:'], 'set it to redis://host:6379');
+  if (redisUrl === undefined && tracker === 'redis') throw new ConfigError('REDIS_URL', 'REDIS_URL is not set but TRACKER is redis: set it to redis://host:6379, or use TRACKER=manifest');
+  if (redisUrl === undefined && mode === 'distributed') throw new ConfigError('REDIS_URL', 'REDIS_URL is not set but MODE is distributed: set it to the Redis that holds the target queue, redis://host:6379');
+
+  const schedule = read(env, 'SCHEDULE_INTERVAL_SECONDS');
+  return {
+    databaseUrl,
+    s3: { bucket, endpoint, region, prefix, credentials },
+    controlToken,
+    port: integer(env, 'PORT', DEFAULT_PORT, 0, 65_535),
+    serializer: oneOf(env, 'SERIALIZER', SERIALIZER_STRATEGIES, 'streaming'),
+    compression: oneOf(env, 'COMPRESSION', COMPRESSIONS, 'deflate'),
+    parallelism: integer(env, 'PARALLELISM', DEFAULT_PARALLELISM, 1, MAX_PARALLELISM),
+    incremental: boolean(env, 'INCREMENTAL', true),
+    tracker,
+    redisUrl,
+    mode,
+    workerConcurrency: integer(env, 'WORKER_CONCURRENCY', DEFAULT_WORKER_CONCURRENCY, 1, 64),
+    scheduleIntervalSeconds: schedule === undefined ? undefined : integer(env, 'SCHEDULE_INTERVAL_SECONDS', 3600, 10, 7 * 24 * 3600),
+    stopTimeoutSeconds: integer(env, 'STOP_TIMEOUT_SECONDS', DEFAULT_STOP_TIMEOUT_SECONDS, 1, 110),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+}

@@ -1,0 +1,45 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const APP = path.join(ROOT, 'apps/worker');
+const dockerfile = readFileSync(path.join(APP, 'Dockerfile'), 'utf8');
+const lines = dockerfile.split('\n').filter((line) => !line.trim().startsWith('#'));
+const START = 'node --import tsx apps/worker/src/main.ts';
+
+describe('apps/worker/Dockerfile', () => {
+  it('copies only paths that exist in the repository (the build context)', () => {
+    const sources = lines
+      .filter((line) => /^COPY\s/.test(line) && !line.includes('--from='))
+      .flatMap((line) => line.trim().split(/\s+/).slice(1, -1));
+    expect(sources.length).toBeGreaterThan(10);
+    for (const source of sources) expect(existsSync(path.join(ROOT, source)), source).toBe(true);
+  });
+
+  it('is multi-stage on Node 22 slim, installs production dependencies only, runs as non-root with a health check', () => {
+    const froms = lines.filter((line) => line.startsWith('FROM '));
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    for (const from of froms) expect(from).toMatch(/^FROM node:22-bookworm-slim\b/);
+    expect(dockerfile).toMatch(/npm ci --omit=dev --workspace apps\/worker/);
+    const users = lines.filter((line) => line.startsWith('USER '));
+    expect(users.at(-1)).toMatch(/^USER (node|[1-9]\d*)$/);
+    expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*\/healthz/);
+  });
+
+  it('starts with the command the README documents', () => {
+    const cmd = lines.find((line) => line.startsWith('CMD '));
+    expect((JSON.parse(cmd!.slice(4)) as string[]).join(' ')).toBe(START);
+    const readme = readFileSync(path.join(APP, 'README.md'), 'utf8');
+    expect(readme).toContain(START);
+    expect(readme).toContain('docker build -f apps/worker/Dockerfile');
+  });
+
+  it('has ignore rules beside it', () => {
+    for (const file of ['Dockerfile.dockerignore', '.dockerignore']) {
+      const rules = readFileSync(path.join(APP, file), 'utf8');
+      expect(rules, file).toContain('**/node_modules');
+    }
+  });
+});

@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+export const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
+export const TEST_TOKEN = 'test-control-token-0123456789abcdef';
+
+export interface LogLine {
+  readonly level: string;
+  readonly message: string;
+  readonly [field: string]: unknown;
+}
+
+/** The worker in a process of its own, started with `node --import tsx main.ts`, on a free port. */
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly logs: LogLine[];
+  readonly stdout: string[];
+  readonly stderr: string[];
+  url(path: string): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  terminate(): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+/** Only what is given: the test process's own DATABASE_URL or REDIS_URL must not leak into the worker. */
+export function baseEnv(): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'TMPDIR', 'NODE_OPTIONS', 'LANG'];
+  return { ...Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+}
+
+export function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...baseEnv(), PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: LogLine[] = [];
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let buffered = '';
+  return new Promise((resolve, reject) => {
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => stderr.push(text));
+    void exited.then((code) => reject(new Error(`worker exited before it listened, code ${code}: ${stderr.join('')}${stdout.join('\n')}`)));
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+      buffered += text;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        stdout.push(line);
+        let parsed: LogLine;
+        try {
+          parsed = JSON.parse(line) as LogLine;
+        } catch {
+          continue;
+        }
+        logs.push(parsed);
+        if (parsed.message === 'worker started') {
+          const port = parsed['port'] as number;
+          resolve({
+            child,
+            port,
+            logs,
+            stdout,
+            stderr,
+            exited,
+            url: (path) => `http://127.0.0.1:${port}${path}`,
+            terminate: () => {
+              if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+              return exited;
+            },
+          });
+        }
+      }
+    });
+  });
+}
