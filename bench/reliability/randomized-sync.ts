@@ -1,0 +1,39 @@
+// The long randomized correctness check: many seeds of concurrent writers (out-of-order
+// commits, rollbacks, a long-running transaction) while incremental UpdateAll runs; after
+// each seed's quiet run every snapshot must equal the database. Prints each failing seed
+// so it can be replayed with --seeds <seed>.
+//
+//   npx tsx bench/reliability/randomized-sync.ts --seeds 200          # seeds 1..200
+//   npx tsx bench/reliability/randomized-sync.ts --seeds 17,42        # just these
+import { parseArgs } from 'node:util';
+import { runRandomizedSync, TEST_PROFILE, updaterFixture } from '@storage-builder/updater/testing';
+
+const { values } = parseArgs({ options: { seeds: { type: 'string', default: '200' }, rounds: { type: 'string', default: '2' } } });
+const seeds = values.seeds.includes(',') ? values.seeds.split(',').map(Number) : Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
+if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`--seeds is ${values.seeds}: give a count (200) or a list (17,42)`);
+
+await using fixture = await updaterFixture('randomized-sync-long');
+const started = Date.now();
+let failed = 0;
+let transactions = 0;
+for (const [i, seed] of seeds.entries()) {
+  const report = await runRandomizedSync(seed, {
+    pool: fixture.pool,
+    store: fixture.store,
+    clientIds: [1, 2, 3],
+    idRange: Math.floor(TEST_PROFILE.rows.formulas / TEST_PROFILE.clients),
+    databaseRows: fixture.databaseRows,
+    snapshotRows: fixture.snapshotRows,
+    rounds: Number(values.rounds),
+  });
+  transactions += report.committedTransactions;
+  const bad = report.mismatches.length + report.failedRuns.length;
+  if (bad > 0) {
+    failed++;
+    console.log(`seed ${seed}: FAILED\n  ${[...report.failedRuns, ...report.mismatches].join('\n  ')}`);
+  } else if ((i + 1) % 10 === 0 || i + 1 === seeds.length) {
+    console.log(`${i + 1}/${seeds.length} seeds, ${failed} failed, ${transactions} transactions committed, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
+}
+console.log(`${seeds.length - failed} passed, ${failed} failed`);
+process.exitCode = failed > 0 ? 1 : 0;
