@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cgroupLimitsFor, sharesToWeight } from './cgroup-limits';
 import { cloudWatchCpuUtilization } from './cloudwatch-cpu';
-import { dockerHostConfigFor } from './docker-host-config';
+import { dockerHostConfigFor, dockerRunFlags } from './docker-host-config';
 import type { ResourceProfile } from './resource-profile';
 
 const MiB = 1024 * 1024;
@@ -57,6 +57,11 @@ describe('dockerHostConfigFor', () => {
     expect(dockerHostConfigFor(incident)).toEqual({ CpuShares: 4, MemoryReservation: 256 * MiB });
     expect(dockerHostConfigFor(hardQuotaReading)).toEqual({ CpuShares: 4, CpuQuota: 3_906, CpuPeriod: 1_000_000, Memory: 256 * MiB });
     expect(dockerHostConfigFor(recommended)).toEqual({ CpuShares: 2048, Memory: 4096 * MiB, MemoryReservation: 2048 * MiB });
+  });
+
+  it('gives the docker run flags for those fields', () => {
+    expect(dockerRunFlags(dockerHostConfigFor(hardQuotaReading))).toEqual(['--cpu-shares=4', '--cpu-quota=3906', '--cpu-period=1000000', `--memory=${256 * MiB}b`]);
+    expect(dockerRunFlags(dockerHostConfigFor(incident))).toEqual(['--cpu-shares=4', `--memory-reservation=${256 * MiB}b`]);
   });
 });
 

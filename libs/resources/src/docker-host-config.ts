@@ -23,3 +23,13 @@ export function dockerHostConfigFor(profile: ResourceProfile): DockerResourceHos
     ...(limits.memorySoftBytes !== undefined ? { MemoryReservation: limits.memorySoftBytes } : {}),
   };
 }
+
+/** `docker run` flags that set the same HostConfig fields, for scripts and CI. */
+export function dockerRunFlags(config: DockerResourceHostConfig): string[] {
+  return [
+    `--cpu-shares=${config.CpuShares}`,
+    ...(config.CpuQuota !== undefined ? [`--cpu-quota=${config.CpuQuota}`, `--cpu-period=${config.CpuPeriod}`] : []),
+    ...(config.Memory !== undefined ? [`--memory=${config.Memory}b`] : []),
+    ...(config.MemoryReservation !== undefined ? [`--memory-reservation=${config.MemoryReservation}b`] : []),
+  ];
+}

@@ -10,7 +10,7 @@ export {
   MIN_CPU_SHARES,
 } from './cgroup-limits';
 export type { CgroupLimits } from './cgroup-limits';
-export { dockerHostConfigFor } from './docker-host-config';
+export { dockerHostConfigFor, dockerRunFlags } from './docker-host-config';
 export type { DockerResourceHostConfig } from './docker-host-config';
 export { cloudWatchCpuUtilization } from './cloudwatch-cpu';
 export { detectCgroups, parseCgroupMounts } from './cgroup-hierarchy';
