@@ -252,7 +252,11 @@ async function checkProjection(factor: number, data: DataProfile, runs: readonly
   return { scale: factor, scenario: scenario.title, projectedSeconds, measuredSeconds: run.child.runWallSeconds };
 }
 
-main().catch((error: unknown) => {
-  log(`reproduce failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+main().then(
+  // Explicit: embedded PostgreSQL's exit hooks would otherwise end the process with 0.
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    log(`reproduce failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

