@@ -6,7 +6,7 @@
 //   npx tsx bench/reliability/randomized-sync.ts --seeds 200          # seeds 1..200
 //   npx tsx bench/reliability/randomized-sync.ts --seeds 17,42        # just these
 import { parseArgs } from 'node:util';
-import { runRandomizedSync, TEST_PROFILE, updaterFixture } from '@storage-builder/updater/testing';
+import { randomizedSyncOptionsFor, runRandomizedSync, updaterFixture } from '@storage-builder/updater/testing';
 
 const { values } = parseArgs({ options: { seeds: { type: 'string', default: '200' }, rounds: { type: 'string', default: '2' } } });
 const seeds = values.seeds.includes(',') ? values.seeds.split(',').map(Number) : Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
@@ -17,15 +17,7 @@ const started = Date.now();
 let failed = 0;
 let transactions = 0;
 for (const [i, seed] of seeds.entries()) {
-  const report = await runRandomizedSync(seed, {
-    pool: fixture.pool,
-    store: fixture.store,
-    clientIds: [1, 2, 3],
-    idRange: Math.floor(TEST_PROFILE.rows.formulas / TEST_PROFILE.clients),
-    databaseRows: fixture.databaseRows,
-    snapshotRows: fixture.snapshotRows,
-    rounds: Number(values.rounds),
-  });
+  const report = await runRandomizedSync(seed, randomizedSyncOptionsFor(fixture, Number(values.rounds)));
   transactions += report.committedTransactions;
   const bad = report.mismatches.length + report.failedRuns.length;
   if (bad > 0) {

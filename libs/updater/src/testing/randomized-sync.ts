@@ -3,6 +3,7 @@ import { DATA_KINDS, targetId, type RowValues, type Target } from '@storage-buil
 import { WriteTransaction } from '@storage-builder/source-db';
 import type { SnapshotStore } from '@storage-builder/snapshot';
 import { StorageUpdater, targetsOf } from '../storage-updater';
+import { TEST_PROFILE, type UpdaterFixture } from './updater-fixture';
 
 export interface RandomizedSyncOptions {
   readonly pool: pg.Pool;
@@ -27,6 +28,19 @@ export interface RandomizedSyncReport {
   readonly failedRuns: readonly string[];
   /** Targets whose snapshot differs from the database after a quiet run; empty when nothing was lost. */
   readonly mismatches: readonly string[];
+}
+
+/** The randomized check over an updater fixture's three seeded clients. */
+export function randomizedSyncOptionsFor(fixture: UpdaterFixture, rounds?: number): RandomizedSyncOptions {
+  return {
+    pool: fixture.pool,
+    store: fixture.store,
+    clientIds: [1, 2, 3],
+    idRange: Math.floor(TEST_PROFILE.rows.formulas / TEST_PROFILE.clients),
+    databaseRows: fixture.databaseRows,
+    snapshotRows: fixture.snapshotRows,
+    ...(rounds !== undefined ? { rounds } : {}),
+  };
 }
 
 /** A small seeded PRNG (mulberry32), so a failing seed replays the same choices. */

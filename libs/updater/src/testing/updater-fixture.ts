@@ -49,3 +49,5 @@ export async function updaterFixture(label: string) {
     },
   };
 }
+
+export type UpdaterFixture = Awaited<ReturnType<typeof updaterFixture>>;
