@@ -84,7 +84,7 @@ function barChart(title: string, bars: ReadonlyArray<{ label: string; value: num
   const rows = shown
     .map((b, i) => {
       const y = 28 + i * rowHeight;
-      return `<text x="0" y="${y + 14}" class="label">${escapeHtml(b.label)}</text><rect x="300" y="${y}" width="${width(b.value).toFixed(1)}" height="16" class="bar"/><text x="${(305 + width(b.value)).toFixed(1)}" y="${y + 13}" class="value">${b.value >= 100 ? b.value.toFixed(0) : b.value.toFixed(2)} ${unit}${b.note ? ` ${escapeHtml(b.note)}` : ''}</text>`;
+      return `<text x="0" y="${y + 14}" class="label">${escapeHtml(b.label)}</text><rect x="300" y="${y}" width="${width(b.value).toFixed(1)}" height="16" class="bar"/><text x="${(305 + width(b.value)).toFixed(1)}" y="${y + 13}" class="value">${b.value >= 100 ? b.value.toFixed(0) : b.value >= 1 ? b.value.toFixed(2) : b.value.toPrecision(2)} ${unit}${b.note ? ` ${escapeHtml(b.note)}` : ''}</text>`;
     })
     .join('');
   return `<figure><svg viewBox="0 0 820 ${40 + shown.length * rowHeight}" role="img" aria-label="${escapeHtml(title)}"><text x="0" y="16" class="title">${escapeHtml(title)}${log ? ' (log scale)' : ''}</text>${rows}</svg></figure>`;
