@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { Bench } from 'tinybench';
 import { readSnapshot, SERIALIZER_STRATEGIES, SnapshotEncoder, type Compression } from '@storage-builder/snapshot';
-import { generateFeed, header, serializeOnce } from '../gate/serializer-pass';
+import { generateFeed, header, serializeOnce } from '../serializer/generated-feed';
 
 const { values } = parseArgs({
   options: {

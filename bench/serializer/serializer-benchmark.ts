@@ -5,22 +5,13 @@
 // all alike), --iterations N per task per round (2), --promise-rows N (100,000),
 // --feed-batch N (1,000 rows per feed batch), --json FILE (github-action-benchmark
 // customSmallerIsBetter output), --skip-rss.
-import { createHook } from 'node:async_hooks';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { Bench } from 'tinybench';
-import { KIND_SCHEMAS, parseWatermark, type ChangeBatch, type RowValues } from '@storage-builder/data-model';
-import {
-  SERIALIZER_STRATEGIES,
-  serializeSnapshot,
-  snapshotHeader,
-  type Compression,
-  type SerializerStrategy,
-} from '@storage-builder/snapshot';
+import { SERIALIZER_STRATEGIES, type Compression, type SerializerStrategy } from '@storage-builder/snapshot';
+import { countPromises, generateFeed, serializeOnce } from './generated-feed';
 
 interface Args {
   rows: number;
@@ -58,59 +49,6 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-/** Deterministic raw-data rows (KIND_SCHEMAS['raw-data'] shape, PostgreSQL text form), cut into feed batches. */
-function generateFeed(count: number, feedBatch: number): ChangeBatch[] {
-  const columns = KIND_SCHEMAS['raw-data'].columns.length;
-  let state = 12345;
-  const random = () => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return state / 4294967296;
-  };
-  const batches: ChangeBatch[] = [];
-  let rows: RowValues[] = [];
-  for (let i = 0; i < count; i++) {
-    const numeric = random() < 0.1 ? null : (random() * 2e6 - 1e6).toFixed(6);
-    const text = random() < 0.7 ? null : `note ${Math.floor(random() * 1e6)}`;
-    const row = [
-      String(i + 1),
-      String(1 + Math.floor(random() * 5000)),
-      String(1 + Math.floor(random() * 2000)),
-      `20${10 + Math.floor(random() * 15)}-${String(1 + Math.floor(random() * 12)).padStart(2, '0')}-01`,
-      numeric,
-      text,
-      random() < 0.1 ? 't' : 'f',
-    ];
-    if (row.length !== columns) throw new Error('generator out of date with KIND_SCHEMAS');
-    rows.push(row);
-    if (rows.length === feedBatch) {
-      batches.push({ rows, tombstones: [] });
-      rows = [];
-    }
-  }
-  if (rows.length > 0) batches.push({ rows, tombstones: [] });
-  return batches;
-}
-
-const header = (compression: Compression) =>
-  snapshotHeader({ target: { clientId: 1, kind: 'raw-data' }, toWatermark: parseWatermark('1000'), compression });
-
-/** Serializes the feed into a sink that only counts bytes, as an upload would consume them. */
-async function serializeOnce(batches: ChangeBatch[], strategy: SerializerStrategy, compression: Compression) {
-  let bytes = 0;
-  const serialized = serializeSnapshot({ header: header(compression), batches, strategy });
-  await pipeline(
-    serialized.stream,
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        bytes += chunk.length;
-        callback();
-      },
-    }),
-  );
-  const totals = await serialized.done;
-  return { bytes, serializeCalls: totals.serializeCalls, batchSize: totals.batchSize };
-}
-
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -144,22 +82,10 @@ function measureInChild(args: Args, strategy: SerializerStrategy | 'none', compr
   });
 }
 
-/** Promises created per row, counted with async_hooks in a pass of its own (hooks slow everything down). */
-async function countPromises(rows: number, feedBatch: number, strategy: SerializerStrategy): Promise<number> {
+/** Promises created per row, in a pass of its own (hooks slow everything down). */
+async function countPromisesPerRow(rows: number, feedBatch: number, strategy: SerializerStrategy): Promise<number> {
   const batches = generateFeed(rows, feedBatch);
-  let promises = 0;
-  const hook = createHook({
-    init(_id, type) {
-      if (type === 'PROMISE') promises++;
-    },
-  });
-  hook.enable();
-  try {
-    await serializeOnce(batches, strategy, 'none');
-  } finally {
-    hook.disable();
-  }
-  return promises / rows;
+  return (await countPromises(() => serializeOnce(batches, strategy, 'none'))) / rows;
 }
 
 async function main(): Promise<void> {
@@ -219,7 +145,7 @@ async function main(): Promise<void> {
   console.log(`\npromises per row (separate async_hooks pass over ${args.promiseRows.toLocaleString()} rows, compression none):`);
   const promisesPerRow = new Map<SerializerStrategy, number>();
   for (const strategy of SERIALIZER_STRATEGIES) {
-    promisesPerRow.set(strategy, await countPromises(args.promiseRows, args.feedBatch, strategy));
+    promisesPerRow.set(strategy, await countPromisesPerRow(args.promiseRows, args.feedBatch, strategy));
     console.log(`  ${strategy.padEnd(9)} ${promisesPerRow.get(strategy)!.toFixed(4)}`);
   }
 

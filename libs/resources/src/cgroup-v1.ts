@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Cgroup, CgroupStats } from './cgroup';
-import { killAndRemove, makeGroupDir, parseKeyValues, pidsIn, readCgroupFile, readNumber, writeCgroupFile } from './cgroup-files';
+import { killAndRemove, makeGroupDir, parseKeyValues, readCgroupFile, readNumber, writeCgroupFile } from './cgroup-files';
 import type { V1Controller } from './cgroup-hierarchy';
 import type { CgroupLimits } from './cgroup-limits';
 
@@ -39,7 +39,6 @@ export function createV1Group(mounts: Readonly<Record<V1Controller, string>>, re
         oomKills: oom['oom_kill'] ?? 0,
       };
     },
-    pids: () => [...new Set(distinct.flatMap(pidsIn))],
     destroy() {
       for (const dir of distinct) killAndRemove(dir);
     },

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Cgroup, CgroupStats } from './cgroup';
-import { killAndRemove, makeGroupDir, parseKeyValues, pidsIn, readCgroupFile, readNumber, writeCgroupFile } from './cgroup-files';
+import { killAndRemove, makeGroupDir, parseKeyValues, readCgroupFile, readNumber, writeCgroupFile } from './cgroup-files';
 import { sharesToWeight, type CgroupLimits } from './cgroup-limits';
 
 /**
@@ -49,7 +49,6 @@ export function createV2Group(mount: string, relativePath: string): Cgroup {
         oomKills: events['oom_kill'] ?? 0,
       };
     },
-    pids: () => pidsIn(dir),
     destroy: () => killAndRemove(dir),
   };
 }

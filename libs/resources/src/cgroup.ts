@@ -22,7 +22,6 @@ export interface Cgroup {
   readonly procsFiles: readonly string[];
   apply(limits: CgroupLimits): void;
   stats(): CgroupStats;
-  pids(): number[];
   /** Kills what is left in the group and removes it. Synchronous, so it can run in a signal handler. */
   destroy(): void;
 }

@@ -1,5 +1,5 @@
 // Helpers for tests and long-running checks of the updater: real services, seeded data.
 export { updaterFixture, TEST_PROFILE } from './updater-fixture';
 export type { UpdaterFixture } from './updater-fixture';
-export { randomizedSyncOptionsFor, runRandomizedSync, seededRandom } from './randomized-sync';
+export { randomizedSyncOptionsFor, runRandomizedSync } from './randomized-sync';
 export type { RandomizedSyncOptions, RandomizedSyncReport } from './randomized-sync';

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { DATA_KINDS, targetId, type RowValues, type Target } from '@storage-builder/data-model';
 import { WriteTransaction } from '@storage-builder/source-db';
 import type { SnapshotStore } from '@storage-builder/snapshot';
+import { seededRandom } from '@storage-builder/snapshot/testing';
 import { StorageUpdater, targetsOf } from '../storage-updater';
 import { TEST_PROFILE, type UpdaterFixture } from './updater-fixture';
 
@@ -40,18 +41,6 @@ export function randomizedSyncOptionsFor(fixture: UpdaterFixture, rounds?: numbe
     databaseRows: fixture.databaseRows,
     snapshotRows: fixture.snapshotRows,
     ...(rounds !== undefined ? { rounds } : {}),
-  };
-}
-
-/** A small seeded PRNG (mulberry32), so a failing seed replays the same choices. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
 
