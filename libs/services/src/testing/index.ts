@@ -1,0 +1,4 @@
+export { S3FaultProxy, SLOW_DOWN, INTERNAL_ERROR } from './s3-fault-proxy';
+export type { Fault, FaultRule, InjectedFault, ProxiedRequest } from './s3-fault-proxy';
+export { parseS3Request } from './s3-request';
+export type { S3Operation, S3Request } from './s3-request';
