@@ -135,3 +135,22 @@ export function droppedKeys(previous: SnapshotManifest | undefined, next: Snapsh
   const kept = new Set([next.base.key, ...next.deltas.map((d) => d.key)]);
   return [previous.base.key, ...previous.deltas.map((d) => d.key)].filter((key) => !kept.has(key));
 }
+
+/** The generation in a data object's key (`g00000042-base-….snap`), or undefined for other keys. */
+export function generationOfKey(key: string): number | undefined {
+  const match = /\/g(\d{8})-(?:base|delta)-[^/]*\.snap$/.exec(key);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Data objects under a target that its manifest does not name and that no later writer can
+ * still be committing: leftovers of attempts that crashed before their manifest commit.
+ * Objects of a newer generation are left alone, since a writer may be about to commit them.
+ */
+export function strayKeys(manifest: SnapshotManifest, listed: readonly string[]): string[] {
+  const named = new Set([manifest.base.key, ...manifest.deltas.map((d) => d.key)]);
+  return listed.filter((key) => {
+    const generation = generationOfKey(key);
+    return generation !== undefined && generation <= manifest.generation && !named.has(key);
+  });
+}

@@ -128,6 +128,25 @@ describe('snapshot publisher and materializer', () => {
     expect((await materializeTarget(env.store, target))!.rows.size).toBe(10);
   });
 
+  it('removes objects of crashed attempts when a new base commits, but not newer generations or other targets', async () => {
+    await using env = await snapshotTestStore();
+    const publisher = new SnapshotPublisher({ store: env.store });
+    const keys = env.store.keys(target);
+    const strays = [keys.base(1, wm(5)), keys.delta(1, wm(5), wm(6))];
+    const newer = keys.base(3, wm(50));
+    const otherTarget = env.store.keys({ ...target, kind: 'entities' }).base(1, wm(5));
+    for (const key of [...strays, newer, otherTarget]) await env.store.putSmall(key, 'left by a crashed attempt');
+
+    const base = await publisher.publish({ target, fromWatermark: null, toWatermark: wm(10), batches: inBatches(generateRows({ count: 10 }), [10]) });
+    expect(base.deleted.sort()).toEqual(strays.sort());
+    expect(await env.listKeys()).toEqual([base.object.key, keys.manifest, newer, otherTarget].sort());
+
+    // A delta does not list the target: it only removes what its manifest replaced.
+    await env.store.putSmall(keys.base(1, wm(7)), 'another leftover');
+    const delta = await publisher.publish({ target, fromWatermark: wm(10), toWatermark: wm(11), batches: [] });
+    expect(delta.deleted).toEqual([]);
+  });
+
   it('refuses a commit on a manifest that changed since it was read', async () => {
     await using env = await snapshotTestStore();
     const publisher = new SnapshotPublisher({ store: env.store });

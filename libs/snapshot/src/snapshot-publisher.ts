@@ -1,7 +1,7 @@
 import type { ChangeBatch, RowKey, RowValues, Target, Watermark } from '@storage-builder/data-model';
 import { compareWatermarks, targetId } from '@storage-builder/data-model';
 import { TRAILER_BYTES, type Compression } from './format-constants';
-import { checksumHex, droppedKeys, type ManifestObject, type SnapshotManifest } from './manifest';
+import { checksumHex, droppedKeys, strayKeys, type ManifestObject, type SnapshotManifest } from './manifest';
 import { commitManifest, readManifest, type CommitGuard, type ManifestVersion } from './manifest-store';
 import { materializeManifest } from './materialize';
 import type { StreamUploadResult, UploadConditions } from './multipart-upload';
@@ -121,7 +121,7 @@ export class SnapshotPublisher {
             committedAt,
           };
     const committed = await commitManifest(store, previous, next);
-    const deleted = await store.deleteQuietly(droppedKeys(previous?.manifest, next));
+    const deleted = await store.deleteQuietly(await this.unneededKeys(previous?.manifest, next));
     const compaction = this.needsCompaction(next) ? await this.compact(input.target, input.signal, { manifest: next, etag: committed.etag }) : undefined;
     return { state: 'committed', manifest: compaction?.manifest ?? next, object, upload, serialize, guard: committed.guard, compaction, deleted };
   }
@@ -160,8 +160,26 @@ export class SnapshotPublisher {
       committedAt: this.options.clock().toISOString(),
     };
     const committed = await commitManifest(store, previous, next);
-    const deleted = await store.deleteQuietly(droppedKeys(previous.manifest, next));
+    const deleted = await store.deleteQuietly(await this.unneededKeys(previous.manifest, next));
     return { state: 'committed', manifest: next, object, upload, serialize, guard: committed.guard, compaction: undefined, deleted };
+  }
+
+  /**
+   * What the committed manifest no longer needs: the objects it replaced and, when it starts
+   * a new base (a full sync or a compaction, so one LIST per base), leftovers of attempts
+   * that crashed before their manifest commit. Best effort: the commit already happened.
+   */
+  private async unneededKeys(previous: SnapshotManifest | undefined, next: SnapshotManifest): Promise<string[]> {
+    const { store } = this.options;
+    const dropped = droppedKeys(previous, next);
+    if (next.deltas.length > 0) return dropped;
+    try {
+      const listed = await store.listKeys(store.keys(next.target).directory);
+      return [...new Set([...dropped, ...strayKeys(next, listed)])];
+    } catch (error) {
+      store.options.logger.warn('could not list a target to remove leftovers of crashed attempts', { target: targetId(next.target), error: error instanceof Error ? error.message : String(error) });
+      return dropped;
+    }
   }
 
   /** Serializes into an upload of `key`; on a 412 decides between reusing, replacing a leftover, or losing the race. */

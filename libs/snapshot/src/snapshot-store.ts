@@ -2,6 +2,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -82,6 +83,8 @@ export function resolveSnapshotStoreOptions(options: SnapshotStoreOptions): Reso
  * watermarks, so a re-run after a crash writes the same keys (and finds its own leftovers).
  */
 export interface TargetKeys {
+  /** Every object of the target starts with this. */
+  readonly directory: string;
   readonly manifest: string;
   base(generation: number, watermark: Watermark): string;
   delta(generation: number, from: Watermark, to: Watermark): string;
@@ -100,6 +103,7 @@ export class SnapshotStore {
     const dir = `${this.options.prefix}/${targetId(target)}`;
     const generation = (g: number) => `g${String(g).padStart(8, '0')}`;
     return {
+      directory: `${dir}/`,
       manifest: `${dir}/manifest.json`,
       base: (g, watermark) => `${dir}/${generation(g)}-base-${watermark}.snap`,
       delta: (g, from, to) => `${dir}/${generation(g)}-delta-${from}-${to}.snap`,
@@ -202,6 +206,17 @@ export class SnapshotStore {
     const chunks: Buffer[] = [];
     for await (const chunk of answer.Body as Readable) chunks.push(Buffer.from(chunk as Uint8Array));
     return { bytes: Buffer.concat(chunks), etag: head.etag };
+  }
+
+  /** Every key under `prefix`. ListObjects (v1): some S3-protocol servers fail on V2 continuation tokens. */
+  async listKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    for (let marker: string | undefined; ; ) {
+      const page = await this.options.s3.send(new ListObjectsCommand({ Bucket: this.options.bucket, Prefix: prefix, Marker: marker }));
+      keys.push(...(page.Contents ?? []).flatMap((object) => (object.Key === undefined ? [] : [object.Key])));
+      if (!page.IsTruncated || keys.length === 0) return keys;
+      marker = keys.at(-1);
+    }
   }
 
   /** Deletes keys; failures are logged, not thrown: an orphan costs storage, never correctness. */
