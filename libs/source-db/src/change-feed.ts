@@ -173,11 +173,20 @@ class OpenFeed implements ChangeFeed {
       // The caller's connection: read the rest of the COPY so the connection stays usable.
       await drain(copy);
     }
-    try {
-      await this.leased.client.query(commit ? 'COMMIT' : 'ROLLBACK');
-    } finally {
-      this.leased.release();
+    if (commit) {
+      try {
+        await this.leased.client.query('COMMIT');
+      } finally {
+        this.leased.release();
+      }
+      return;
     }
+    // A ROLLBACK after a failure must not replace that failure: a connection that died
+    // under the COPY refuses every query, and is closed instead of going back to the pool.
+    await this.leased.client.query('ROLLBACK').then(
+      () => this.leased.release(),
+      () => this.leased.release(true),
+    );
   }
 }
 

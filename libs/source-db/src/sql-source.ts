@@ -21,6 +21,11 @@ function isPool(source: SqlSource): source is pg.Pool {
 export async function lease(source: SqlSource): Promise<Lease> {
   if (!isPool(source)) return { client: source, owned: false, release: () => undefined };
   const client = await source.connect();
+  // A connection that dies while leased (pg_terminate_backend, a network cut) emits 'error',
+  // which ends the process unless someone listens; the caller learns of it from its query.
+  let broken = false;
+  const onError = () => (broken = true);
+  client.on('error', onError);
   let released = false;
   return {
     client,
@@ -28,7 +33,8 @@ export async function lease(source: SqlSource): Promise<Lease> {
     release: (destroy = false) => {
       if (released) return;
       released = true;
-      client.release(destroy);
+      client.off('error', onError);
+      client.release(destroy || broken);
     },
   };
 }
