@@ -26,7 +26,13 @@ export function jsonLogger(write: (line: string) => void = (line) => process.std
   };
 }
 
-/** The message of anything thrown, for logs and results. */
+/**
+ * The message of anything thrown, for logs and results. An S3 error also names its code
+ * and HTTP status, since its message alone can be as bare as "UnknownError".
+ */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return String(error);
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+  if (typeof status === 'number') return `S3 ${error.name} (HTTP ${status}): ${error.message}`;
+  return error.message;
 }

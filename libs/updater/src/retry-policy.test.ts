@@ -8,6 +8,7 @@ describe('retryRuleFor', () => {
     [Object.assign(new Error('reset'), { code: 'ECONNRESET' }), 'network'],
     [Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }), 'postgres-transient'],
     [new Error('Connection terminated unexpectedly'), 'connection-ended'],
+    [new Error('Client has encountered a connection error and is not queryable'), 'connection-ended'],
     [s3Error('SlowDown', 503), 's3-throttled'],
     [s3Error('InternalError', 500), 's3-transient'],
     [s3Error('ConditionalRequestConflict', 409), 's3-transient'],

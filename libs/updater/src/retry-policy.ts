@@ -52,8 +52,8 @@ export function errorFacts(error: unknown): ErrorFacts {
   if (typeof record.code === 'string') facts.code = record.code;
   if (typeof record.name === 'string') facts.name = record.name;
   if (typeof record.$metadata?.httpStatusCode === 'number') facts.httpStatus = record.$metadata.httpStatusCode;
-  // node-postgres reports a connection that died under a query with this message and no code.
-  if (facts.code === undefined && typeof record.message === 'string' && /Connection terminated/i.test(record.message)) {
+  // node-postgres reports a connection that died under a query, or a query on it afterwards, with these messages and no code.
+  if (facts.code === undefined && typeof record.message === 'string' && /Connection terminated|connection error and is not queryable/i.test(record.message)) {
     facts.name = 'ConnectionTerminated';
   }
   return facts;

@@ -143,10 +143,13 @@ describe('StorageUpdater', () => {
     const updater = new StorageUpdater({ source: fixture.pool, store: fixture.store });
     await expect(updater.update(999)).rejects.toThrow("clientId 999 is not in the source's clients table");
     await expect(updater.update('abc')).rejects.toThrow('clientId is "abc": a client id is a positive 32-bit integer');
+    // The tracker is a cache of the manifests: without it a run goes on, and says so.
     const unreachable = new RedisVersionTracker({ redis: 'redis://127.0.0.1:9' });
-    await expect(new StorageUpdater({ source: fixture.pool, store: fixture.store, tracker: unreachable }).updateAll()).rejects.toThrow(
-      /the Redis version tracker cannot reach Redis/,
-    );
+    const logs: Array<{ message: string; fields: unknown }> = [];
+    const run = await new StorageUpdater({ source: fixture.pool, store: fixture.store, tracker: unreachable, logger: { log: (_level, message, fields) => logs.push({ message, fields }) } }).update(2);
     await unreachable.stop();
+    expect(run.results.filter((r) => r.state !== 'completed')).toEqual([]);
+    expect(logs[0]).toMatchObject({ message: 'the version tracker cannot be reached; each target starts from its manifest', fields: { error: expect.stringMatching(/the Redis version tracker cannot reach Redis/) } });
+    expect(run.results.every((r) => r.state === 'completed' && r.trackerError !== undefined)).toBe(true);
   });
 });

@@ -42,7 +42,10 @@ export class StorageUpdater {
     this.runner = new TargetRunner(this.options);
   }
 
-  /** Fails, naming the dependency, when the source, the bucket or the tracker cannot be used. Called before every run. */
+  /**
+   * Fails, naming the dependency, when the source cannot be used; warns when the tracker
+   * cannot, since the manifests it caches still say where each target starts. Called before every run.
+   */
   check(): Promise<void> {
     this.checked ??= (async () => {
       const client = await this.options.source.connect().catch((error: unknown) => {
@@ -53,7 +56,9 @@ export class StorageUpdater {
       } finally {
         client.release();
       }
-      await this.options.tracker.check();
+      await this.options.tracker.check().catch((error: unknown) => {
+        this.options.logger.log('warn', 'the version tracker cannot be reached; each target starts from its manifest', { tracker: this.options.tracker.kind, error: errorMessage(error) });
+      });
     })().catch((error: unknown) => {
       this.checked = undefined;
       throw error;

@@ -19,6 +19,8 @@ export type TargetResult =
       /** The data object written; undefined when an incremental read found nothing to publish. */
       readonly objectKey: string | undefined;
       readonly watermark: Watermark;
+      /** Set when the version could not be saved to the tracker: the manifest holds it, and the next run reads the manifest. */
+      readonly trackerError?: string;
       readonly attempts: number;
       readonly durationMs: number;
       /** CPU of the whole process while this target ran: exact at parallelism 1, shared above it. */

@@ -1,6 +1,7 @@
 import { targetId, type ChangeBatch, type Target, type Watermark } from '@storage-builder/data-model';
 import { LegacyDataProvider, openChangeFeed, type ChangeFeed } from '@storage-builder/source-db';
 import { readManifest, SnapshotPublisher } from '@storage-builder/snapshot';
+import type { TrackerLookup } from '@storage-builder/version-tracker';
 import { openLegacyFeed } from './legacy-feed';
 import { errorMessage, type LogFields } from './logger';
 import { firstChange } from './peek-changes';
@@ -49,8 +50,9 @@ export class TargetRunner {
     const emit = context.emit ?? ((event: ProgressEvent) => emitProgress(this.options.onProgress, event, logger));
     emit({ type: 'target-started', runId: context.runId, target });
 
+    let attempted = 0;
     try {
-      const { value, attempts } = await withRetries(() => this.attempt(target, context, fields), {
+      const { value, attempts } = await withRetries((attempt) => ((attempted = attempt), this.attempt(target, context, fields)), {
         maxAttempts: this.options.maxAttempts,
         signal: context.signal,
         sleep: this.options.sleep,
@@ -71,7 +73,7 @@ export class TargetRunner {
         return { state: 'aborted', target, durationMs };
       }
       logger.log('error', 'target failed', { ...fields, error: errorMessage(error), durationMs });
-      return { state: 'failed', target, error: errorMessage(error), attempts: this.options.maxAttempts, durationMs };
+      return { state: 'failed', target, error: errorMessage(error), attempts: attempted, durationMs };
     }
   }
 
@@ -79,8 +81,8 @@ export class TargetRunner {
     const { store, tracker, logger } = this.options;
     const manifest = await readManifest(store, target);
     const manifestWatermark = manifest ? (manifest.manifest.watermark as Watermark) : undefined;
-    const tracked = tracker.kind === 'manifest' ? undefined : await tracker.get(target);
-    const start = decideStartingPoint({ incremental: this.options.incremental, manifestWatermark, tracked });
+    const tracked = tracker.kind === 'manifest' ? undefined : await this.lookUpTracker(target, fields);
+    const start = decideStartingPoint({ incremental: this.options.incremental, manifestWatermark, tracked: tracked === 'unreachable' ? undefined : tracked });
     if (start.mode === 'full' && this.options.incremental) logger.log('info', 'full sync', { ...fields, reason: start.reason });
 
     const read = await this.openRead(target, start.since);
@@ -94,14 +96,14 @@ export class TargetRunner {
         if (!batches) {
           // Nothing changed: keep the manifest as it is; refresh the cache so it does not expire.
           await read.finished();
-          await tracker.save(target, { watermark: manifestWatermark!, savedAt: this.options.clock().toISOString(), runId: context.runId });
-          return { state: 'completed', target, mode: start.mode, reason: `${start.reason}; nothing changed`, rows: 0, tombstones: 0, bytes: 0, serializeCalls: 0, objectKey: undefined, watermark: manifestWatermark! };
+          const trackerError = await this.saveToTracker(target, manifestWatermark!, context.runId, fields);
+          return { state: 'completed', target, mode: start.mode, reason: `${start.reason}; nothing changed`, rows: 0, tombstones: 0, bytes: 0, serializeCalls: 0, objectKey: undefined, watermark: manifestWatermark!, ...trackerError };
         }
       }
       const published = await this.publisher.publish({ target, fromWatermark: start.since, toWatermark: read.watermark, batches, signal: context.signal });
       await read.finished();
       const watermark = published.manifest.watermark as Watermark;
-      await tracker.save(target, { watermark, savedAt: this.options.clock().toISOString(), runId: context.runId });
+      const trackerError = await this.saveToTracker(target, watermark, context.runId, fields);
       return {
         state: 'completed',
         target,
@@ -113,9 +115,34 @@ export class TargetRunner {
         serializeCalls: published.serialize.serializeCalls,
         objectKey: published.object.key,
         watermark,
+        ...trackerError,
       };
     } finally {
       await read.close();
+    }
+  }
+
+  /**
+   * The tracker's version, or `unreachable`: the tracker is a cache of the manifest, so a
+   * Redis or database that is down must not stop a target whose manifest can be read.
+   */
+  private async lookUpTracker(target: Target, fields: LogFields): Promise<TrackerLookup | 'unreachable'> {
+    try {
+      return await this.options.tracker.get(target);
+    } catch (error) {
+      this.options.logger.log('warn', 'version tracker unreachable; the manifest decides where to start', { ...fields, tracker: this.options.tracker.kind, error: errorMessage(error) });
+      return 'unreachable';
+    }
+  }
+
+  /** Saves after the manifest commit; a failure is reported, not thrown: the manifest already holds the version. */
+  private async saveToTracker(target: Target, watermark: Watermark, runId: string, fields: LogFields): Promise<{ trackerError?: string }> {
+    try {
+      await this.options.tracker.save(target, { watermark, savedAt: this.options.clock().toISOString(), runId });
+      return {};
+    } catch (error) {
+      this.options.logger.log('warn', 'could not save the version to the tracker; the manifest holds it', { ...fields, tracker: this.options.tracker.kind, error: errorMessage(error) });
+      return { trackerError: errorMessage(error) };
     }
   }
 
