@@ -110,4 +110,16 @@ describe('S3FaultProxy', () => {
     after.remove();
     s3.destroy();
   });
+  it('forwards a held request once released', async () => {
+    const s3 = client({ maxAttempts: 1 });
+    const fault = proxy.inject({ matches: (r) => r.key === 'released/object', fault: { kind: 'hold' }, times: 1 });
+    const pending = put(s3, 'released/object');
+    await fault.reached;
+    expect(await exists('released/object')).toBe(false);
+    fault.release();
+    await pending;
+    expect(await exists('released/object')).toBe(true);
+    fault.remove();
+    s3.destroy();
+  });
 });

@@ -7,7 +7,8 @@ import { parseS3Request, type S3Request } from './s3-request';
  * - `status`: answers with an S3 error document (500 InternalError, 503 SlowDown, ...);
  * - `reset`: destroys the client's connection before answering;
  * - `stall`: never answers, so only the client's own timeout ends the request;
- * - `hold`: keeps the request unforwarded (a crash point before the store sees it);
+ * - `hold`: keeps the request unforwarded until released (a crash point before the store
+ *   sees it, or a slow store);
  * - `hold-response`: forwards it, then keeps the store's answer (a crash point after the
  *   store applied it but before the client learned so).
  */
@@ -33,6 +34,8 @@ export interface InjectedFault {
   readonly hits: number;
   /** Resolves with the first request the rule applied to; for `hold` faults, once it is held. */
   readonly reached: Promise<S3Request>;
+  /** Forwards the requests a `hold` fault keeps, as if the store had been slow. */
+  release(): void;
   remove(): void;
 }
 
@@ -51,7 +54,7 @@ export interface ProxiedRequest extends S3Request {
 export class S3FaultProxy implements AsyncDisposable {
   /** Every request seen, in arrival order. */
   readonly requests: ProxiedRequest[] = [];
-  private readonly rules: Array<{ rule: FaultRule; state: { hits: number }; resolve: (request: S3Request) => void }> = [];
+  private readonly rules: Array<{ rule: FaultRule; state: { hits: number }; resolve: (request: S3Request) => void; held: Array<() => void> }> = [];
   private readonly sockets = new Set<Socket>();
   private readonly upstream: URL;
   private server: http.Server | undefined;
@@ -85,13 +88,16 @@ export class S3FaultProxy implements AsyncDisposable {
     const state = { hits: 0 };
     let resolve!: (request: S3Request) => void;
     const reached = new Promise<S3Request>((r) => (resolve = r));
-    const entry = { rule, state, resolve };
+    const entry = { rule, state, resolve, held: [] as Array<() => void> };
     this.rules.push(entry);
     return {
       get hits() {
         return state.hits;
       },
       reached,
+      release: () => {
+        for (const forward of entry.held.splice(0)) forward();
+      },
       remove: () => {
         const index = this.rules.indexOf(entry);
         if (index >= 0) this.rules.splice(index, 1);
@@ -132,8 +138,14 @@ export class S3FaultProxy implements AsyncDisposable {
         request.socket.destroy();
         return;
       case 'stall':
+        // The client's timeout ends it; nothing is forwarded.
+        entry.resolve(parsed);
+        return;
       case 'hold':
-        // The client's timeout, or the test killing the client, ends it; nothing is forwarded.
+        // Until released; a client that gives up or is killed meanwhile ends it unforwarded.
+        entry.held.push(() => {
+          if (!response.destroyed) this.forward(request, response, parsed);
+        });
         entry.resolve(parsed);
         return;
       case 'hold-response':
