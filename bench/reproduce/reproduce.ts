@@ -11,16 +11,15 @@ import { S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { detectCgroups, type ResourceProfile } from '@storage-builder/resources';
 import { provisionPostgres, provisionServices, type ProviderName } from '@storage-builder/services';
-import { SnapshotStore } from '@storage-builder/snapshot';
-import { applyChurn, migrate, seedDatabase, type DataProfile } from '@storage-builder/source-db';
-import { StorageUpdater } from '@storage-builder/updater';
+import { migrate, seedDatabase, type DataProfile } from '@storage-builder/source-db';
 import { checkClaims } from './claims';
 import { loadDataProfile, loadResourceProfile, scaleDataProfile } from './load-profiles';
 import { fitCostModel, PRICE_PER_GB_HOUR, PRICE_PER_VCPU_HOUR, profileTotals, projectAll, projectSeconds } from './projection';
 import { claimsTable, writeReports, type ReproduceReport } from './report';
 import { deriveMetrics } from './run-metrics';
-import { prefixOf, runScenario, type ScenarioRun, type ScenarioSettings } from './run-scenario';
+import { runScenario, type ScenarioRun, type ScenarioSettings } from './run-scenario';
 import { SCENARIOS, type Scenario } from './scenarios';
+import { DEFAULT_CHURN_RATE, prepareSource } from './source-preparation';
 
 const USAGE = `Usage: npm run reproduce -- [options]
 
@@ -28,7 +27,7 @@ const USAGE = `Usage: npm run reproduce -- [options]
   --scale N               multiply the data profile's rows by N        default 1
   --production NAME|FILE  data profile to project to                   default production
   --deadline SECONDS      stop a slow run after this, project the rest default 30
-  --churn FRACTION        changed share of rows before the runs        default 0.002
+  --churn FRACTION        changed share of rows before the runs        default ${DEFAULT_CHURN_RATE}
   --only IDS              comma-separated scenario ids (see below)     default all
   --check-projection N    also measure the legacy run at N x the data and compare with its projection
   --out DIR               where the reports go                         default reports/reproduce
@@ -60,7 +59,7 @@ function parseOptions(argv: string[]): Options | undefined {
       scale: { type: 'string', default: '1' },
       production: { type: 'string', default: 'production' },
       deadline: { type: 'string', default: '30' },
-      churn: { type: 'string', default: '0.002' },
+      churn: { type: 'string', default: String(DEFAULT_CHURN_RATE) },
       only: { type: 'string' },
       'check-projection': { type: 'string', default: '0' },
       out: { type: 'string', default: 'reports/reproduce' },
@@ -94,8 +93,6 @@ function parseOptions(argv: string[]): Options | undefined {
 }
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
-/** The store's warning that s3rver does not enforce conditional writes is in the report's notes once. */
-const quietStoreLogger = { warn: () => undefined };
 
 async function main(): Promise<void> {
   let options: Options | undefined;
@@ -138,23 +135,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await migrate(pool);
-    const totals = profileTotals(data);
-    log(`Seeding ${totals.rows.toLocaleString('en')} rows in ${totals.targets} targets…`);
-    const seed = await seedDatabase(pool, data);
-    log(`  seeded in ${(seed.elapsedMs / 1000).toFixed(1)} s`);
-
-    const synced = selected.filter((s) => s.startsFromSync);
-    for (const [i, scenario] of synced.entries()) {
-      log(`Syncing a starting point for ${scenario.id} (${i + 1}/${synced.length})…`);
-      const store = new SnapshotStore({ s3, bucket: services.objectStore.bucket, prefix: prefixOf(scenario), logger: quietStoreLogger });
-      const summary = await new StorageUpdater({ source: pool, store, parallelism: 2 }).updateAll();
-      if (summary.failed > 0) throw new Error(`the starting sync for ${scenario.id} failed: ${JSON.stringify(summary.results.find((r) => r.state === 'failed'))}`);
-    }
-    if (options.churn > 0) {
-      const churn = await applyChurn(pool, { rate: options.churn, seed: data.seed + 1, outOfOrder: true });
-      log(`Churn: ${churn.inserted} inserted, ${churn.updated} updated, ${churn.deleted} deleted`);
-    }
+    const source = await prepareSource({ pool, s3, bucket: services.objectStore.bucket, data, scenarios: selected, churnRate: options.churn, log });
 
     const settings: ScenarioSettings = {
       postgres: services.postgres,
@@ -188,7 +169,7 @@ async function main(): Promise<void> {
         cgroups: options.unconstrained ? 'unconstrained' : cgroups.ok ? `cgroup v${cgroups.hierarchy.version}` : 'none',
         services: services.describe(),
       },
-      data: { profile: options.data + (options.scale !== 1 ? ` × ${options.scale}` : ''), rows: totals.rows, targets: totals.targets, seedSeconds: seed.elapsedMs / 1000, churnRate: options.churn },
+      data: { profile: options.data + (options.scale !== 1 ? ` × ${options.scale}` : ''), rows: source.rows, targets: source.targets, seedSeconds: source.seedSeconds, churnRate: options.churn },
       deadlineSeconds: options.deadlineSeconds,
       claims,
       runs: metrics,
