@@ -16,6 +16,7 @@ import { SnapshotStore } from '@storage-builder/snapshot';
 import { StorageUpdater, targetsOf } from '@storage-builder/updater';
 import { loadDataProfile, loadResourceProfile, scaleDataProfile } from '../reproduce/load-profiles';
 import { claimsTable } from '../reproduce/report';
+import { prepareSource } from '../reproduce/source-preparation';
 import { dockerCli } from './docker-cli';
 import { checkDockerReady } from './docker-preflight';
 import { deriveDockerMetrics, dockerClaims } from './docker-run-metrics';
@@ -23,7 +24,6 @@ import { writeDockerReports, type DockerReproduceReport } from './docker-report'
 import { runDockerScenario, type DockerScenarioRun } from './docker-scenario';
 import { parseDockerReproduceOptions, USAGE, type DockerReproduceOptions } from './reproduce-docker-options';
 import { verifySnapshots } from './snapshot-verification';
-import { prepareSource } from '../reproduce/source-preparation';
 import { CONTAINER_LABEL } from './worker-container-args';
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
