@@ -32,9 +32,65 @@ const COMMENT =
 
 export function readBaselineFile(path: string): BaselineFile | undefined {
   if (!existsSync(path)) return undefined;
-  const parsed = JSON.parse(readFileSync(path, 'utf8')) as BaselineFile;
-  if (parsed.schema !== 1 || typeof parsed.modes !== 'object') throw new Error(`${path} is not a gate baseline file (schema 1)`);
-  return parsed;
+  return parseBaselineFile(readFileSync(path, 'utf8'), path);
+}
+
+const FIX = 'restore it from git, or write it again with --update-baseline --reason "..."';
+
+/**
+ * Checks what judging reads, since the file is edited by hand: a ratio without a numeric
+ * threshold would pass every run, and a counter without a tolerance would fail only after
+ * minutes of measuring. Errors name the file, the field and the fix.
+ */
+export function parseBaselineFile(text: string, source: string): BaselineFile {
+  const fail = (field: string, why: string): never => {
+    throw new Error(`${source}: ${field} ${why}: ${FIX}`);
+  };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return fail('the file', `is not valid JSON (${(error as Error).message})`);
+  }
+  const file = record(value, 'the file', fail);
+  if (file['schema'] !== 1) fail('schema', `is ${JSON.stringify(file['schema'])}, not 1 (this is not a gate baseline file this gate reads)`);
+  const modes = record(file['modes'], 'modes', fail);
+  for (const [mode, raw] of Object.entries(modes)) {
+    const at = `modes.${mode}`;
+    const baseline = record(raw, at, fail);
+    for (const [key, scale] of Object.entries(record(baseline['scale'], `${at}.scale`, fail))) number(scale, `${at}.scale.${key}`, fail);
+    for (const [name, rawEntry] of Object.entries(record(baseline['counters'], `${at}.counters`, fail))) {
+      const field = `${at}.counters[${JSON.stringify(name)}]`;
+      const entry = record(rawEntry, field, fail);
+      number(entry['value'], `${field}.value`, fail);
+      if (entry['direction'] !== 'upper' && entry['direction'] !== 'band') fail(`${field}.direction`, `is ${JSON.stringify(entry['direction'])}, not "upper" or "band"`);
+      const tolerance = record(entry['tolerance'], `${field}.tolerance`, fail);
+      for (const key of ['relative', 'absolute']) nonNegative(tolerance[key], `${field}.tolerance.${key}`, fail);
+    }
+    for (const [name, rawEntry] of Object.entries(record(baseline['ratios'], `${at}.ratios`, fail))) {
+      const field = `${at}.ratios[${JSON.stringify(name)}]`;
+      const entry = record(rawEntry, field, fail);
+      for (const key of ['measured', 'threshold', 'headroom', 'minMargin']) nonNegative(entry[key], `${field}.${key}`, fail);
+      if (entry['cap'] !== undefined) nonNegative(entry['cap'], `${field}.cap`, fail);
+    }
+  }
+  if (!Array.isArray(file['updates'] ?? [])) fail('updates', 'is not an array');
+  return value as BaselineFile;
+}
+
+type Fail = (field: string, why: string) => never;
+
+function record(value: unknown, field: string, fail: Fail): Record<string, unknown> {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  return fail(field, `is ${JSON.stringify(value) ?? 'missing'}, not an object`);
+}
+
+function number(value: unknown, field: string, fail: Fail): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) fail(field, `is ${JSON.stringify(value) ?? 'missing'}, not a number`);
+}
+
+function nonNegative(value: unknown, field: string, fail: Fail): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(field, `is ${JSON.stringify(value) ?? 'missing'}, not a number >= 0`);
 }
 
 export function gitFacts(cwd: string): { commit: string; dirty: boolean } {

@@ -8,8 +8,9 @@
 // Flags: --quick, --rounds N (3), --out DIR (reports/gate), --baseline FILE
 // (bench/baselines/gate-baseline.json), --update-baseline with --reason TEXT, --report-only,
 // --rows N / --parallel-rows N (only with --report-only), --help.
-// Exit codes: 0 pass (or baseline written / report only), 1 regression confirmed, 2 bad flags
-// or no baseline for the mode, 3 the gate could not measure (services, a child failed).
+// Exit codes: 0 pass (or baseline written / report only), 1 regression confirmed, 2 bad flags,
+// a malformed baseline file or no baseline for the mode, 3 the gate could not measure
+// (services, a child failed).
 //
 // What it does, on services from libs/services (DATABASE_URL / S3_ENDPOINT, else embedded
 // PostgreSQL and s3rver), all in this one job:
@@ -353,23 +354,26 @@ async function main(): Promise<number> {
     return EXIT.pass;
   }
   let baseline: ModeBaseline | undefined;
-  if (!options.updateBaseline && !options.reportOnly) {
+  if (!options.reportOnly) {
     let file;
     try {
+      // --update-baseline reads the file again to keep its tolerances: a bad file stops it before minutes of measuring.
       file = readBaselineFile(options.baselinePath);
     } catch (error) {
       console.error(`gate: ${error instanceof Error ? error.message : String(error)}`);
       return EXIT.usage;
     }
-    baseline = file?.modes[options.mode];
-    if (!baseline) {
-      console.error(`gate: no baseline for mode "${options.mode}" in ${options.baselinePath}: write one with --update-baseline --reason "..."${options.mode === 'quick' ? ' --quick' : ''}`);
-      return EXIT.usage;
-    }
-    const want = JSON.stringify(options.scale);
-    if (JSON.stringify(baseline.scale) !== want) {
-      console.error(`gate: the baseline of mode "${options.mode}" was measured at ${JSON.stringify(baseline.scale)}, this gate runs at ${want}: update the baseline`);
-      return EXIT.usage;
+    if (!options.updateBaseline) {
+      baseline = file?.modes[options.mode];
+      if (!baseline) {
+        console.error(`gate: no baseline for mode "${options.mode}" in ${options.baselinePath}: write one with --update-baseline --reason "..."${options.mode === 'quick' ? ' --quick' : ''}`);
+        return EXIT.usage;
+      }
+      const want = JSON.stringify(options.scale);
+      if (JSON.stringify(baseline.scale) !== want) {
+        console.error(`gate: the baseline of mode "${options.mode}" was measured at ${JSON.stringify(baseline.scale)}, this gate runs at ${want}: update the baseline`);
+        return EXIT.usage;
+      }
     }
   }
 

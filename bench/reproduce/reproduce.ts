@@ -36,6 +36,7 @@ const USAGE = `Usage: npm run reproduce -- [options]
   --help
 
 Services: embedded PostgreSQL and s3rver unless SERVICES_PROVIDER=environment (DATABASE_URL, S3_ENDPOINT).
+Exit status: 0 done; 1 a run or the harness failed; 2 a bad flag or profile (nothing started).
 Scenarios: ${SCENARIOS.map((s) => s.id).join(', ')}`;
 
 interface Options {
@@ -105,10 +106,18 @@ async function main(): Promise<void> {
   }
   if (!options) return void process.stdout.write(`${USAGE}\n`);
 
-  const data = scaleDataProfile(loadDataProfile(options.data), options.scale);
-  const production = loadDataProfile(options.production);
   const selected = options.only ? withReferences(SCENARIOS.filter((s) => options.only!.includes(s.id))) : [...SCENARIOS];
-  const resourceProfiles = new Map<string, ResourceProfile>(selected.map((s) => [s.profile, loadResourceProfile(s.profile)]));
+  let data: DataProfile, production: DataProfile, resourceProfiles: Map<string, ResourceProfile>;
+  try {
+    data = scaleDataProfile(loadDataProfile(options.data), options.scale);
+    production = loadDataProfile(options.production);
+    resourceProfiles = new Map(selected.map((s) => [s.profile, loadResourceProfile(s.profile)]));
+  } catch (error) {
+    // A bad profile is bad input, like a bad flag: exit 2 before anything starts.
+    log((error as Error).message);
+    process.exitCode = 2;
+    return;
+  }
   const cgroups = detectCgroups();
   if (!options.unconstrained && !cgroups.ok) throw new Error(`resource limits cannot be enforced here: ${cgroups.reason}. Run as root on Linux, or pass --unconstrained.`);
   const provider = (process.env['SERVICES_PROVIDER'] as ProviderName | undefined) ?? 'embedded';

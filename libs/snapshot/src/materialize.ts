@@ -1,6 +1,8 @@
 import type { RowKey, RowValues, Target, Watermark } from '@storage-builder/data-model';
 import { checksumHex, ManifestError, type ManifestObject, type SnapshotManifest } from './manifest';
 import { readManifest } from './manifest-store';
+import type { SnapshotTotals } from './snapshot-encoder';
+import { SnapshotFormatError } from './snapshot-format-error';
 import { readSnapshot } from './snapshot-reader';
 import type { SnapshotExpectation } from './snapshot-header';
 import type { SnapshotStore } from './snapshot-store';
@@ -45,15 +47,24 @@ async function applyObject(
   if (!object) {
     throw new ManifestError('missing-object', `manifest names ${entry.key}, which does not exist in bucket ${store.options.bucket}: restore it, or publish a full snapshot of the target`, entry.key);
   }
-  const reader = await readSnapshot(object.body, expect);
-  for await (const batch of reader.batches) {
-    if (batch.type === 'rows') {
-      for (const row of batch.rows) rows.set(row[0] as RowKey, row);
-    } else {
-      for (const key of batch.keys) rows.delete(key);
+  let totals: SnapshotTotals | undefined;
+  try {
+    const reader = await readSnapshot(object.body, expect);
+    for await (const batch of reader.batches) {
+      if (batch.type === 'rows') {
+        for (const row of batch.rows) rows.set(row[0] as RowKey, row);
+      } else {
+        for (const key of batch.keys) rows.delete(key);
+      }
     }
+    totals = reader.totals();
+  } catch (error) {
+    // The reader knows the byte, not the object: without the key a corrupt file cannot be found.
+    if (error instanceof SnapshotFormatError) {
+      throw new SnapshotFormatError(error.code, `${entry.key}: ${error.message}; restore it, or publish a full snapshot of the target`);
+    }
+    throw error;
   }
-  const totals = reader.totals();
   const found = totals && { rows: totals.rows, tombstones: totals.tombstones, bytes: totals.bytes, checksum: checksumHex(totals.checksum) };
   const recorded = { rows: entry.rows, tombstones: entry.tombstones, bytes: entry.bytes, checksum: entry.checksum };
   if (!found || JSON.stringify(found) !== JSON.stringify(recorded)) {

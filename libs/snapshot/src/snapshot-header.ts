@@ -108,7 +108,10 @@ export function decodeHeaderBody(prefix: Buffer, json: Buffer, storedCrc: number
     throw new SnapshotFormatError('corrupt-header', 'header is not valid JSON', HEADER_PREFIX_BYTES);
   }
   const bad = (field: string, why: string) => new SnapshotFormatError('corrupt-header', `header.${field} ${why}`, HEADER_PREFIX_BYTES);
-  if (typeof value !== 'object' || value === null) throw bad('', 'is not an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const found = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    throw new SnapshotFormatError('corrupt-header', `header is ${found}, not an object`, HEADER_PREFIX_BYTES);
+  }
   const record = value as Record<string, unknown>;
   if (!isDataKind(record.kind)) throw bad('kind', `is ${JSON.stringify(record.kind)}: not a data kind`);
   if (typeof record.clientId !== 'number' || !Number.isSafeInteger(record.clientId) || record.clientId <= 0) {

@@ -138,7 +138,7 @@ describe('snapshot publisher and materializer', () => {
     for (const key of [...strays, newer, otherTarget]) await env.store.putSmall(key, 'left by a crashed attempt');
 
     const base = await publisher.publish({ target, fromWatermark: null, toWatermark: wm(10), batches: inBatches(generateRows({ count: 10 }), [10]) });
-    expect(base.deleted.sort()).toEqual(strays.sort());
+    expect([...base.deleted].sort()).toEqual(strays.sort());
     expect(await env.listKeys()).toEqual([base.object.key, keys.manifest, newer, otherTarget].sort());
 
     // A delta does not list the target: it only removes what its manifest replaced.

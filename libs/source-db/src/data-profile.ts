@@ -21,6 +21,7 @@ export interface DataProfile {
 }
 
 export const ROW_KIND_FIELDS = ['rawData', 'entities', 'dataItems', 'formulas', 'formulaAssociations'] as const;
+const PROFILE_FIELDS = ['clients', 'rows', 'rawDataSkew', 'textWidth', 'seed'] as const;
 
 /** Wide enough for realistic text, small enough for one page per row. */
 export const MAX_TEXT_WIDTH = 4_000;
@@ -29,6 +30,12 @@ export const MAX_CLIENTS = 100_000;
 /** Validates a profile from a file or a flag; errors name the field path and the rule. */
 export function parseDataProfile(value: unknown, source = 'profile'): DataProfile {
   const object = expectObject(value, source);
+  // An extra or misspelt field (`textwidth` beside `textWidth`) would otherwise be ignored without a word.
+  for (const key of Object.keys(object)) {
+    if (!(PROFILE_FIELDS as readonly string[]).includes(key)) {
+      throw new Error(`${source}.${key} is not a profile field: use ${PROFILE_FIELDS.join(', ')}`);
+    }
+  }
   const rows = expectObject(object['rows'], `${source}.rows`);
   for (const key of Object.keys(rows)) {
     if (!(ROW_KIND_FIELDS as readonly string[]).includes(key)) {
