@@ -12,7 +12,7 @@ import { CLI_USAGE, parseCliArgs, UsageError, type CliCommand } from './cli/cli-
 import { progressReporter } from './cli/progress-reporter';
 import { processLogger } from './config/process-logger';
 import { redactUrlsIn } from './config/redact';
-import { ConfigError, parseWorkerConfig } from './config/worker-config';
+import { ConfigError, parseDatabaseUrl, parseWorkerConfig } from './config/worker-config';
 
 export const EXIT_OK = 0;
 export const EXIT_TARGETS_FAILED = 1;
@@ -40,8 +40,7 @@ async function loadProfile(nameOrFile: string) {
 async function run(command: Exclude<CliCommand, { name: 'help' }>): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env, CONTROL_TOKEN: process.env['CONTROL_TOKEN'] || CLI_TOKEN_PLACEHOLDER };
   if (command.name === 'migrate' || command.name === 'seed') {
-    const databaseUrl = env['DATABASE_URL'];
-    if (!databaseUrl) throw new ConfigError('DATABASE_URL', 'DATABASE_URL is not set: set it to the source database, postgres://user:password@host:5432/database');
+    const databaseUrl = parseDatabaseUrl(env);
     const profile = command.name === 'seed' ? await loadProfile(command.profile) : undefined;
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
     try {

@@ -4,13 +4,15 @@ import type { WorkerConfig } from '../config/worker-config';
 /**
  * Client settings from the configuration. With an endpoint (an S3-compatible store) the
  * client uses path-style addressing; checksums go only where an operation requires them,
- * since SDK v3 ≥ 3.729 sends CRC32 on every PUT in a framing some stores reject.
+ * since SDK v3 ≥ 3.729 sends CRC32 on every PUT in a framing some stores reject. An idle
+ * connection fails after the socket timeout, as a retryable TimeoutError.
  */
 export function s3ClientConfigOf(config: WorkerConfig['s3']): S3ClientConfig {
   return {
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint, forcePathStyle: true } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
+    requestHandler: { socketTimeout: config.socketTimeoutSeconds * 1000 },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   };

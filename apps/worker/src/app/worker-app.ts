@@ -69,7 +69,7 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
   const store = new SnapshotStore({ s3, bucket: config.s3.bucket, prefix: config.s3.prefix, logger: { warn: (message, fields) => logger.log('warn', message, fields) } });
 
   let tracker: VersionTracker | undefined;
-  if (config.tracker === 'redis') tracker = new RedisVersionTracker({ redis: config.redisUrl! });
+  if (config.tracker === 'redis') tracker = new RedisVersionTracker({ redis: config.redisUrl!, keyPrefix: config.trackerKeyPrefix });
   if (config.tracker === 'postgres') tracker = new PostgresVersionTracker({ database: pool });
   if (tracker) releases.push('version tracker', () => tracker.stop());
 

@@ -24,6 +24,13 @@ function option(args: readonly string[], flag: string): string {
   return value;
 }
 
+const MAX_CLIENT_ID = 2_147_483_647;
+
+/** A stray word (`update --client 3 4`) or a repeated flag would otherwise be ignored. */
+function onlyOption(command: string, args: readonly string[], flag: string): void {
+  if (args.length !== 2) throw new UsageError(`${command} takes ${flag} <value> only, got ${args.join(' ')}`);
+}
+
 export function parseCliArgs(args: readonly string[]): CliCommand {
   const [name, ...rest] = args;
   const known = new Set(['--client', '--profile']);
@@ -35,11 +42,18 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
       return { name };
     case 'update': {
       const text = option(rest, '--client');
-      if (!/^\d{1,10}$/.test(text) || Number(text) < 1) throw new UsageError(`--client is ${JSON.stringify(text)}: pass a positive integer client id`);
+      onlyOption(name, rest, '--client');
+      // Client ids are PostgreSQL integers: a larger number would fail in the query, not here.
+      if (!/^\d{1,10}$/.test(text) || Number(text) < 1 || Number(text) > MAX_CLIENT_ID) {
+        throw new UsageError(`--client is ${JSON.stringify(text)}: pass a positive integer client id (at most ${MAX_CLIENT_ID})`);
+      }
       return { name, clientId: Number(text) };
     }
-    case 'seed':
-      return { name, profile: option(rest, '--profile') };
+    case 'seed': {
+      const profile = option(rest, '--profile');
+      onlyOption(name, rest, '--profile');
+      return { name, profile };
+    }
     case undefined:
     case 'help':
     case '--help':

@@ -27,13 +27,14 @@ describe('parseWorkerConfig', () => {
       parallelism: 4,
       incremental: true,
       tracker: 'manifest',
+      trackerKeyPrefix: 'StorageBuilder:Version:',
       mode: 'standalone',
       workerConcurrency: 2,
       scheduleIntervalSeconds: undefined,
       stopTimeoutSeconds: DEFAULT_STOP_TIMEOUT_SECONDS,
       logLevel: 'info',
       redisUrl: undefined,
-      s3: { bucket: 'snapshots-bucket', endpoint: undefined, region: 'eu-west-1', prefix: 'snapshots', credentials: undefined },
+      s3: { bucket: 'snapshots-bucket', endpoint: undefined, region: 'eu-west-1', prefix: 'snapshots', credentials: undefined, socketTimeoutSeconds: 30 },
     });
   });
 
@@ -44,6 +45,7 @@ describe('parseWorkerConfig', () => {
       S3_REGION: undefined,
       AWS_REGION: 'us-east-1',
       S3_PREFIX: 'prod/snapshots',
+      S3_SOCKET_TIMEOUT_SECONDS: '5',
       AWS_ACCESS_KEY_ID: 'AKIA',
       AWS_SECRET_ACCESS_KEY: 'shh',
       PORT: '9090',
@@ -59,7 +61,7 @@ describe('parseWorkerConfig', () => {
       LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
-      s3: { endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', prefix: 'prod/snapshots', credentials: { accessKeyId: 'AKIA', secretAccessKey: 'shh' } },
+      s3: { endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', prefix: 'prod/snapshots', credentials: { accessKeyId: 'AKIA', secretAccessKey: 'shh' }, socketTimeoutSeconds: 5 },
       port: 9090,
       serializer: 'legacy',
       parallelism: 1,

@@ -1,5 +1,6 @@
 import { COMPRESSIONS, SERIALIZER_STRATEGIES, type Compression, type SerializerStrategy } from '@storage-builder/snapshot';
 import { MAX_PARALLELISM } from '@storage-builder/updater';
+import { DEFAULT_VERSION_KEY_PREFIX } from '@storage-builder/version-tracker';
 import type { LogLevel } from '@storage-builder/updater';
 
 export const DEFAULT_PORT = 8080;
@@ -8,6 +9,8 @@ export const DEFAULT_WORKER_CONCURRENCY = 2;
 /** Below the task definitions' `stopTimeout` (120 s in infra/), so the process ends before ECS sends SIGKILL. */
 export const DEFAULT_STOP_TIMEOUT_SECONDS = 30;
 export const DEFAULT_S3_PREFIX = 'snapshots';
+/** A store that stops answering must fail the request, or the target hangs forever: the SDK has no idle timeout of its own. */
+export const DEFAULT_S3_SOCKET_TIMEOUT_SECONDS = 30;
 export const MIN_CONTROL_TOKEN_LENGTH = 24;
 export const TRACKERS = ['manifest', 'redis', 'postgres'] as const;
 export const MODES = ['standalone', 'distributed'] as const;
@@ -27,6 +30,8 @@ export interface WorkerConfig {
     readonly prefix: string;
     /** Undefined: the SDK's default credential chain (task role on ECS). */
     readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string } | undefined;
+    /** Seconds a connection may sit idle before the request fails as retryable. */
+    readonly socketTimeoutSeconds: number;
   };
   readonly controlToken: string;
   readonly port: number;
@@ -35,6 +40,8 @@ export interface WorkerConfig {
   readonly parallelism: number;
   readonly incremental: boolean;
   readonly tracker: TrackerKind;
+  /** Redis key prefix of the saved versions: workers that share a Redis but write different buckets or prefixes need their own. */
+  readonly trackerKeyPrefix: string;
   readonly redisUrl: string | undefined;
   readonly mode: WorkerMode;
   readonly workerConcurrency: number;
@@ -67,12 +74,12 @@ function required(env: Env, name: string, fix: string): string {
   return value;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+function integer(env: Env, name: string, fallback: number, min: number, max: number, unsetMeans = `default ${fallback}`): number {
   const text = read(env, name);
   if (text === undefined) return fallback;
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(name, `${name} is ${JSON.stringify(text)}: set it to a whole number from ${min} to ${max} (default ${fallback})`);
+    throw new ConfigError(name, `${name} is ${JSON.stringify(text)}: set it to a whole number from ${min} to ${max} (${unsetMeans})`);
   }
   return value;
 }
@@ -110,13 +117,29 @@ function url(env: Env, name: string, protocols: readonly string[], fix: string):
   return text;
 }
 
+/** `DATABASE_URL`, required and a postgres:// URL; on its own for commands that need only the database. */
+export function parseDatabaseUrl(env: Env): string {
+  return (
+    url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'set it to postgres://user:password@host:5432/database') ??
+    required(env, 'DATABASE_URL', 'set it to the source database, postgres://user:password@host:5432/database')
+  );
+}
+
+function keyPrefix(env: Env, name: string, fallback: string): string {
+  const text = read(env, name);
+  if (text === undefined) return fallback;
+  if (!/^[\x21-\x7e]{1,200}$/.test(text)) {
+    throw new ConfigError(name, `${name} is ${JSON.stringify(text)}: use up to 200 printable characters without spaces, e.g. ${fallback}prod: (default ${fallback})`);
+  }
+  return text;
+}
+
 /**
  * Reads and validates the worker's configuration from environment variables. Pure: the
  * first invalid or missing variable throws a {@link ConfigError} that names it and the fix.
  */
 export function parseWorkerConfig(env: Env): WorkerConfig {
-  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'set it to postgres://user:password@host:5432/database') ??
-    required(env, 'DATABASE_URL', 'set it to the source database, postgres://user:password@host:5432/database');
+  const databaseUrl = parseDatabaseUrl(env);
   const bucket = required(env, 'S3_BUCKET', 'set it to the bucket that receives snapshots');
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
     throw new ConfigError('S3_BUCKET', `S3_BUCKET is ${JSON.stringify(bucket)}: use a bucket name (3-63 lower-case letters, digits, '.' or '-')`);
@@ -152,7 +175,7 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
   const schedule = read(env, 'SCHEDULE_INTERVAL_SECONDS');
   return {
     databaseUrl,
-    s3: { bucket, endpoint, region, prefix, credentials },
+    s3: { bucket, endpoint, region, prefix, credentials, socketTimeoutSeconds: integer(env, 'S3_SOCKET_TIMEOUT_SECONDS', DEFAULT_S3_SOCKET_TIMEOUT_SECONDS, 1, 600) },
     controlToken,
     port: integer(env, 'PORT', DEFAULT_PORT, 0, 65_535),
     serializer: oneOf(env, 'SERIALIZER', SERIALIZER_STRATEGIES, 'streaming'),
@@ -160,10 +183,11 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
     parallelism: integer(env, 'PARALLELISM', DEFAULT_PARALLELISM, 1, MAX_PARALLELISM),
     incremental: boolean(env, 'INCREMENTAL', true),
     tracker,
+    trackerKeyPrefix: keyPrefix(env, 'TRACKER_KEY_PREFIX', DEFAULT_VERSION_KEY_PREFIX),
     redisUrl,
     mode,
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', DEFAULT_WORKER_CONCURRENCY, 1, 64),
-    scheduleIntervalSeconds: schedule === undefined ? undefined : integer(env, 'SCHEDULE_INTERVAL_SECONDS', 3600, 10, 7 * 24 * 3600),
+    scheduleIntervalSeconds: schedule === undefined ? undefined : integer(env, 'SCHEDULE_INTERVAL_SECONDS', 0, 10, 7 * 24 * 3600, 'or unset it for no schedule'),
     stopTimeoutSeconds: integer(env, 'STOP_TIMEOUT_SECONDS', DEFAULT_STOP_TIMEOUT_SECONDS, 1, 110),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };

@@ -46,6 +46,11 @@ export function createControlServer(api: ControlApi): Server {
   const stopping = () => new RequestError(503, 'stopping', 'the worker is stopping: send the request to another task');
 
   const startRun = async (request: IncomingMessage, response: ServerResponse, clientId: number | undefined) => {
+    // `/update-all?clientId=3` must not start a run of every client.
+    const [field] = new URL(request.url ?? '/', 'http://worker').searchParams.keys();
+    if (field !== undefined) {
+      throw new RequestError(400, 'unknown-field', `query parameter ${JSON.stringify(field)} is not accepted: one client is POST /clients/:id/update, a reason goes in the JSON body`, field);
+    }
     const body = parseRunRequestBody(await readJsonObject(request));
     if (api.isStopping()) throw stopping();
     if (clientId !== undefined && !(await api.clientExists(clientId))) {
