@@ -14,6 +14,7 @@ import type { ResourceProfile } from '@storage-builder/resources';
 import { provisionServices } from '@storage-builder/services';
 import { SnapshotStore } from '@storage-builder/snapshot';
 import { StorageUpdater, targetsOf } from '@storage-builder/updater';
+import { cleanUpOnSignal, parseCommandLine, runMain } from '../reproduce/command-lifecycle';
 import { loadDataProfile, loadResourceProfile, scaleDataProfile } from '../reproduce/load-profiles';
 import { claimsTable } from '../reproduce/report';
 import { prepareSource } from '../reproduce/source-preparation';
@@ -22,7 +23,7 @@ import { checkDockerReady } from './docker-preflight';
 import { deriveDockerMetrics, dockerClaims } from './docker-run-metrics';
 import { writeDockerReports, type DockerReproduceReport } from './docker-report';
 import { runDockerScenario, type DockerScenarioRun } from './docker-scenario';
-import { parseDockerReproduceOptions, USAGE, type DockerReproduceOptions } from './reproduce-docker-options';
+import { parseDockerReproduceOptions, USAGE } from './reproduce-docker-options';
 import { verifySnapshots } from './snapshot-verification';
 import { CONTAINER_LABEL } from './worker-container-args';
 
@@ -31,15 +32,8 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 const quietStoreLogger = { warn: () => undefined };
 
 async function main(): Promise<void> {
-  let options: DockerReproduceOptions | undefined;
-  try {
-    options = parseDockerReproduceOptions(process.argv.slice(2));
-  } catch (error) {
-    log(`${(error as Error).message}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  if (!options) return void process.stdout.write(`${USAGE}\n`);
+  const options = parseCommandLine(parseDockerReproduceOptions, USAGE);
+  if (!options) return;
 
   // Before any service starts: without Docker or the image nothing below can run.
   const docker = dockerCli();
@@ -57,22 +51,13 @@ async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: services.postgres.url, max: 4 });
   const s3 = new S3Client(services.objectStore.clientConfig);
   // Ctrl-C or SIGTERM: this invocation's containers (by label), then the services.
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: removing this run's containers and the services…`);
-    void docker(['ps', '--all', '--quiet', '--filter', `label=${CONTAINER_LABEL}=${runLabel}`])
+  const removeSignalHandlers = cleanUpOnSignal("removing this run's containers and the services", async () => {
+    await docker(['ps', '--all', '--quiet', '--filter', `label=${CONTAINER_LABEL}=${runLabel}`])
       .then((listed) => (listed.stdout ? docker(['rm', '--force', ...listed.stdout.split('\n')]) : undefined))
-      .catch(() => undefined)
-      .then(() => pool.end())
-      .catch(() => undefined)
-      .then(() => services.stop())
-      .catch((error: unknown) => log(`clean-up failed: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+      .catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    await services.stop();
+  });
   try {
     const source = await prepareSource({ pool, s3, bucket: services.objectStore.bucket, data, scenarios: options.scenarios, churnRate: options.churn, log });
     const targets = targetsOf(await new StorageUpdater({ source: pool, store: new SnapshotStore({ s3, bucket: services.objectStore.bucket }) }).clientIds());
@@ -129,18 +114,10 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    removeSignalHandlers();
     s3.destroy();
     await pool.end();
   }
 }
 
-main().then(
-  // Explicit: embedded PostgreSQL's exit hooks would otherwise end the process with 0.
-  () => process.exit(process.exitCode ?? 0),
-  (error: unknown) => {
-    log(`reproduce:docker failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+runMain('reproduce:docker', main);

@@ -67,19 +67,17 @@ export function workerEnvironment(input: WorkerContainerInput): Record<string, s
   };
 }
 
+/** How every `docker run` of the flow starts: detached, named, with {@link CONTAINER_LABEL}. */
+function detachedRun(name: string, runLabel: string, network: 'host' | 'none'): string[] {
+  return ['run', '--detach', '--name', name, '--label', `${CONTAINER_LABEL}=${runLabel}`, '--network', network];
+}
+
 /** `docker run` of the worker image, detached, on the host network, under the profile's limits. */
 export function workerRunInvocation(input: WorkerContainerInput): DockerInvocation {
   const env = workerEnvironment(input);
   return {
     args: [
-      'run',
-      '--detach',
-      '--name',
-      input.name,
-      '--label',
-      `${CONTAINER_LABEL}=${input.runLabel}`,
-      '--network',
-      'host',
+      ...detachedRun(input.name, input.runLabel, 'host'),
       ...dockerRunFlags(dockerHostConfigFor(input.profile)),
       ...Object.keys(env).flatMap((name) => ['--env', name]),
       input.image,
@@ -98,14 +96,7 @@ export const NEIGHBOUR_BUSY_LOOP = 'for (;;) {}';
 export function neighbourRunInvocation(input: { image: string; name: string; runLabel: string; cpuShares: number }): DockerInvocation {
   return {
     args: [
-      'run',
-      '--detach',
-      '--name',
-      input.name,
-      '--label',
-      `${CONTAINER_LABEL}=${input.runLabel}`,
-      '--network',
-      'none',
+      ...detachedRun(input.name, input.runLabel, 'none'),
       `--cpu-shares=${input.cpuShares}`,
       '--entrypoint',
       'node',

@@ -1,11 +1,11 @@
 // A hand-edited or damaged baseline file and bad flags of the gate: an error naming the file,
 // the field and the fix, exit code 2 before anything is measured, and no file written.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCommand, type CommandResult } from '@storage-builder/services/testing';
 import { DEFAULT_BASELINE_PATH, parseBaselineFile, readBaselineFile } from './baseline-file';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,24 +54,10 @@ describe('the baseline file', () => {
   });
 });
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function gate(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Exit> {
+function gate(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env };
   if (!('GATE_INJECT_REGRESSION' in env)) delete childEnv['GATE_INJECT_REGRESSION'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [GATE, ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommand(TSX, [GATE, ...args], { cwd: ROOT, env: childEnv });
 }
 
 describe('gate command with bad input', () => {

@@ -1,11 +1,11 @@
 // Bad profile files and flags of `npm run reproduce`: a clear error naming the file and the
 // field, a non-zero exit, and nothing started or written (no services, no cgroup, no report).
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCommand, type CommandResult } from '@storage-builder/services/testing';
 import { loadDataProfile, loadResourceProfile } from './load-profiles';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -44,22 +44,8 @@ describe('profile files', () => {
   });
 });
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function reproduce(args: string[]): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [REPRODUCE, ...args], { cwd: ROOT, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function reproduce(args: string[]): Promise<CommandResult> {
+  return runCommand(TSX, [REPRODUCE, ...args], { cwd: ROOT, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
 }
 
 describe('npm run reproduce with bad input', () => {

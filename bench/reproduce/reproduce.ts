@@ -13,6 +13,7 @@ import { detectCgroups, type ResourceProfile } from '@storage-builder/resources'
 import { provisionPostgres, provisionServices, type ProviderName } from '@storage-builder/services';
 import { migrate, seedDatabase, type DataProfile } from '@storage-builder/source-db';
 import { checkClaims } from './claims';
+import { cleanUpOnSignal, parseCommandLine, runMain } from './command-lifecycle';
 import { loadDataProfile, loadResourceProfile, scaleDataProfile } from './load-profiles';
 import { fitCostModel, PRICE_PER_GB_HOUR, PRICE_PER_VCPU_HOUR, profileTotals, projectAll, projectSeconds } from './projection';
 import { claimsTable, writeReports, type ReproduceReport } from './report';
@@ -96,15 +97,8 @@ function parseOptions(argv: string[]): Options | undefined {
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 async function main(): Promise<void> {
-  let options: Options | undefined;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    log(`${(error as Error).message}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  if (!options) return void process.stdout.write(`${USAGE}\n`);
+  const options = parseCommandLine(parseOptions, USAGE);
+  if (!options) return;
 
   const selected = options.only ? withReferences(SCENARIOS.filter((s) => options.only!.includes(s.id))) : [...SCENARIOS];
   let data: DataProfile, production: DataProfile, resourceProfiles: Map<string, ResourceProfile>;
@@ -129,20 +123,10 @@ async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: services.postgres.url, max: 4 });
   const s3 = new S3Client(services.objectStore.clientConfig);
   // Ctrl-C or SIGTERM: the sandbox removes its groups and processes; this removes the services.
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping and removing the services…`);
-    void pool
-      .end()
-      .catch(() => undefined)
-      .then(() => services.stop())
-      .catch((error: unknown) => log(`clean-up failed: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const removeSignalHandlers = cleanUpOnSignal('stopping and removing the services', async () => {
+    await pool.end().catch(() => undefined);
+    await services.stop();
+  });
   try {
     const source = await prepareSource({ pool, s3, bucket: services.objectStore.bucket, data, scenarios: selected, churnRate: options.churn, log });
 
@@ -206,8 +190,7 @@ async function main(): Promise<void> {
     log(`Reports: ${files.join(', ')}`);
     log(`Done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    removeSignalHandlers();
     s3.destroy();
     await pool.end();
   }
@@ -242,11 +225,4 @@ async function checkProjection(factor: number, data: DataProfile, runs: readonly
   return { scale: factor, scenario: scenario.title, projectedSeconds, measuredSeconds: run.child.runWallSeconds };
 }
 
-main().then(
-  // Explicit: embedded PostgreSQL's exit hooks would otherwise end the process with 0.
-  () => process.exit(process.exitCode ?? 0),
-  (error: unknown) => {
-    log(`reproduce failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+runMain('reproduce', main);

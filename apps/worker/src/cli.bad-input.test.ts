@@ -1,6 +1,5 @@
 // The CLI on bad input, against real services: exit code 2, a message naming the flag, file,
 // field or variable, and nothing written (no table created, no object in the bucket).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +7,9 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionServices } from '@storage-builder/services';
+import { runCommand, type CommandResult } from '@storage-builder/services/testing';
 import { migrate, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
+import { workerEnv } from './testing/worker-fixture';
 import { baseEnv, CLI } from './testing/worker-process';
 
 const EXIT_BAD_INPUT = 2;
@@ -29,29 +30,8 @@ afterAll(async () => {
   await services?.stop();
 });
 
-function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const connection = services.objectStore.connection;
-  return {
-    DATABASE_URL: services.postgres.url,
-    S3_BUCKET: services.objectStore.bucket,
-    S3_ENDPOINT: connection.endpoint,
-    S3_REGION: connection.region,
-    AWS_ACCESS_KEY_ID: connection.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: connection.secretAccessKey,
-    ...extra,
-  };
-}
-
-function cli(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...baseEnv(), ...env(extra) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+  return runCommand(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...baseEnv(), ...workerEnv(services, extra) } });
 }
 
 function file(name: string, text: string): string {

@@ -1,24 +1,16 @@
 // The worker process on a bad environment: exit code 2, one JSON line on stderr naming the
 // variable and the fix, no secret echoed, and nothing started (no log line on stdout, so
 // no server, pool or run). Configuration fails before any service is touched, so none is needed.
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { runCommand, type CommandResult } from '@storage-builder/services/testing';
 import { baseEnv, MAIN, TEST_TOKEN } from './testing/worker-process';
 
 /** main.ts's EXIT_CONFIG; importing main.ts would start a worker. */
 const EXIT_CONFIG = 2;
 const valid = { DATABASE_URL: 'postgres://app:pw-db-4242@127.0.0.1:9/source', S3_BUCKET: 'snapshots-bucket', S3_REGION: 'eu-west-1', CONTROL_TOKEN: TEST_TOKEN, PORT: '0' };
 
-function startMain(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function startMain(env: NodeJS.ProcessEnv): Promise<CommandResult> {
+  return runCommand(process.execPath, ['--import', 'tsx', MAIN], { env: { ...baseEnv(), ...env } });
 }
 
 describe('the worker process with a bad environment', () => {

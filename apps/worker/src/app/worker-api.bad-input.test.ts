@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionServices } from '@storage-builder/services';
 import { migrate, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
 import { MAX_BODY_BYTES } from '../http/json-body';
+import { workerEnv } from '../testing/worker-fixture';
 import { startWorkerProcess, TEST_TOKEN, type WorkerProcess } from '../testing/worker-process';
 
 let services: Awaited<ReturnType<typeof provisionServices>>;
@@ -26,18 +27,7 @@ beforeAll(async () => {
     await pool.end();
   }
   s3 = new S3Client(services.objectStore.clientConfig);
-  const connection = services.objectStore.connection;
-  worker = await startWorkerProcess({
-    DATABASE_URL: services.postgres.url,
-    S3_BUCKET: services.objectStore.bucket,
-    S3_ENDPOINT: connection.endpoint,
-    S3_REGION: connection.region,
-    AWS_ACCESS_KEY_ID: connection.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: connection.secretAccessKey,
-    CONTROL_TOKEN: TEST_TOKEN,
-    PARALLELISM: '1',
-    STOP_TIMEOUT_SECONDS: '10',
-  });
+  worker = await startWorkerProcess(workerEnv(services, { PARALLELISM: '1', STOP_TIMEOUT_SECONDS: '10' }));
 });
 afterAll(async () => {
   if (worker) expect(await worker.terminate()).toBe(0);

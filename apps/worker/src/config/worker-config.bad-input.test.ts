@@ -1,22 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseDatabaseUrl, parseWorkerConfig } from './worker-config';
-
-const base = {
-  DATABASE_URL: 'postgres://app:secret@db:5432/source',
-  S3_BUCKET: 'snapshots-bucket',
-  S3_REGION: 'eu-west-1',
-  CONTROL_TOKEN: 'x'.repeat(32),
-};
-
-function errorOf(env: Record<string, string | undefined>): ConfigError {
-  try {
-    parseWorkerConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configErrorOf, VALID_CONFIG_ENV } from '../testing/config-env';
+import { parseDatabaseUrl } from './worker-config';
 
 // Variables and values worker-config.test.ts does not try: every one fails naming the variable and the fix.
 describe('parseWorkerConfig on bad input', () => {
@@ -52,7 +36,7 @@ describe('parseWorkerConfig on bad input', () => {
     [{ REDIS_URL: 'cache:6379' }, 'REDIS_URL', /REDIS_URL uses cache:\/\/: set it to redis:\/\/host:6379/],
     [{ LOG_LEVEL: 'INFO' }, 'LOG_LEVEL', /LOG_LEVEL is "INFO": set it to one of debug, info, warn, error/],
   ])('%j fails naming %s', (change, variable, message) => {
-    const error = errorOf({ ...base, ...change });
+    const error = configErrorOf({ ...VALID_CONFIG_ENV, ...change });
     expect(error.variable).toBe(variable);
     expect(error.message).toMatch(message);
   });
@@ -64,7 +48,7 @@ describe('parseWorkerConfig on bad input', () => {
     ['REDIS_URL', 'http://:hunter22@cache:6379'],
     ['S3_ENDPOINT', 'ftp://key:hunter22@store'],
   ])('names %s without echoing the password in %s', (variable, value) => {
-    const error = errorOf({ ...base, [variable]: value });
+    const error = configErrorOf({ ...VALID_CONFIG_ENV, [variable]: value });
     expect(error.variable).toBe(variable);
     expect(error.message).toMatch(new RegExp(`^${variable} (is not a valid URL|uses [a-z]+:)`));
     expect(error.message).not.toContain('hunter22');

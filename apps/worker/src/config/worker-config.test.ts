@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_STOP_TIMEOUT_SECONDS, parseWorkerConfig } from './worker-config';
-
-const base = {
-  DATABASE_URL: 'postgres://app:secret@db:5432/source',
-  S3_BUCKET: 'snapshots-bucket',
-  S3_REGION: 'eu-west-1',
-  CONTROL_TOKEN: 'x'.repeat(32),
-};
-
-function errorOf(env: Record<string, string | undefined>): ConfigError {
-  try {
-    parseWorkerConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configErrorOf, VALID_CONFIG_ENV } from '../testing/config-env';
+import { DEFAULT_STOP_TIMEOUT_SECONDS, parseWorkerConfig } from './worker-config';
 
 describe('parseWorkerConfig', () => {
   it('applies the defaults', () => {
-    expect(parseWorkerConfig(base)).toMatchObject({
+    expect(parseWorkerConfig(VALID_CONFIG_ENV)).toMatchObject({
       port: 8080,
       serializer: 'streaming',
       compression: 'deflate',
@@ -40,7 +24,7 @@ describe('parseWorkerConfig', () => {
 
   it('reads every variable', () => {
     const config = parseWorkerConfig({
-      ...base,
+      ...VALID_CONFIG_ENV,
       S3_ENDPOINT: 'http://127.0.0.1:9000',
       S3_REGION: undefined,
       AWS_REGION: 'us-east-1',
@@ -96,13 +80,13 @@ describe('parseWorkerConfig', () => {
     [{ SCHEDULE_INTERVAL_SECONDS: '1' }, 'SCHEDULE_INTERVAL_SECONDS', /from 10 to/],
     [{ LOG_LEVEL: 'trace' }, 'LOG_LEVEL', /one of debug, info, warn, error/],
   ])('%j fails naming %s', (change, variable, message) => {
-    const error = errorOf({ ...base, ...change });
+    const error = configErrorOf({ ...VALID_CONFIG_ENV, ...change });
     expect(error.variable).toBe(variable);
     expect(error.message).toMatch(message);
   });
 
   it('does not echo an unparseable URL that may hold a password', () => {
-    const error = errorOf({ ...base, DATABASE_URL: 'postgres://app:p@ss@[db' });
+    const error = configErrorOf({ ...VALID_CONFIG_ENV, DATABASE_URL: 'postgres://app:p@ss@[db' });
     expect(error.message).not.toContain('p@ss');
   });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ListObjectsCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import type { RowValues, Target } from '@storage-builder/data-model';
-import { provisionServices, TEMP_DIR_PREFIX } from '@storage-builder/services';
+import { provisionServices, TEMP_DIR_PREFIX, type ServiceSet } from '@storage-builder/services';
 import { SnapshotStore, materializeTarget, readManifest } from '@storage-builder/snapshot';
 import { migrate, openChangeFeed, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
 import { TEST_TOKEN } from './worker-process';
@@ -21,6 +21,22 @@ export const WORKER_TEST_PROFILE = parseDataProfile({
   seed: 5,
 });
 
+/** The worker's environment for `services`: their addresses and credentials, the test token, then `extra`. */
+export function workerEnv(services: Pick<ServiceSet, 'postgres' | 'objectStore' | 'redis'>, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const connection = services.objectStore.connection;
+  return {
+    DATABASE_URL: services.postgres.url,
+    S3_BUCKET: services.objectStore.bucket,
+    S3_ENDPOINT: connection.endpoint,
+    S3_REGION: connection.region,
+    AWS_ACCESS_KEY_ID: connection.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: connection.secretAccessKey,
+    CONTROL_TOKEN: TEST_TOKEN,
+    ...(services.redis && { REDIS_URL: services.redis.url }),
+    ...extra,
+  };
+}
+
 /** Real services (isolated database, bucket and Redis prefix), migrated and seeded. */
 export async function workerFixture(label: string) {
   const services = await provisionServices({ label, redis: true });
@@ -35,24 +51,13 @@ export async function workerFixture(label: string) {
     await services.stop();
     throw error;
   }
-  const connection = services.objectStore.connection;
   return {
     services,
     pool,
     s3,
     /** The worker's environment for these services. */
     env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-      return {
-        DATABASE_URL: services.postgres.url,
-        S3_BUCKET: services.objectStore.bucket,
-        S3_ENDPOINT: connection.endpoint,
-        S3_REGION: connection.region,
-        AWS_ACCESS_KEY_ID: connection.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: connection.secretAccessKey,
-        CONTROL_TOKEN: TEST_TOKEN,
-        REDIS_URL: services.redis.url,
-        ...extra,
-      };
+      return workerEnv(services, extra);
     },
     store(prefix: string): SnapshotStore {
       return new SnapshotStore({ s3, bucket: services.objectStore.bucket, prefix, conditionalWrites: 'none' });
