@@ -53,7 +53,7 @@ export interface StreamUploadResult {
   readonly reused: boolean;
   /** 0 for a single PUT. */
   readonly parts: number;
-  /** Most bytes held in part buffers at once; at most `partSize × (queueSize + 1)`. */
+  /** Bytes of the part buffers this upload allocated (they are reused); at most `partSize × (queueSize + 1)`. */
   readonly peakBufferedBytes: number;
 }
 
@@ -65,10 +65,14 @@ export interface StreamUploadResult {
 export async function uploadStream(input: StreamUploadInput): Promise<StreamUploadResult> {
   const { s3, bucket, key, partSize, queueSize, signal } = input;
   const send = { abortSignal: signal };
-  let part = Buffer.allocUnsafe(partSize);
+  // Part buffers whose upload succeeded are filled again instead of being dropped: a dropped
+  // 8 MiB buffer is external memory that stays resident until V8 happens to collect its
+  // Buffer object, so a long upload would hold many more than `queueSize + 1` of them.
+  const spare: Buffer[] = [];
+  let allocated = 1;
+  let part: Buffer = Buffer.allocUnsafe(partSize);
   let filled = 0;
-  let buffered = partSize;
-  let peak = buffered;
+  let peak = partSize;
   let bytes = 0;
   let uploadId: string | undefined;
   let partNumber = 0;
@@ -87,23 +91,27 @@ export async function uploadStream(input: StreamUploadInput): Promise<StreamUplo
     while (inFlight.size >= queueSize) await Promise.race(inFlight);
     if (++partNumber > MAX_PARTS) throw new Error(`${key} needs more than ${MAX_PARTS} parts: raise partSize (now ${partSize})`);
     const number = partNumber;
-    const body = part.subarray(0, filled);
+    const buffer = part;
+    const body = buffer.subarray(0, filled);
     const upload: Promise<void> = s3
       .send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: body }), send)
       .then((answer) => {
         completed.push({ PartNumber: number, ETag: answer.ETag });
+        // The SDK is done with the body once the part is stored. After a failure the buffer
+        // is not reused: the upload fails as a whole anyway.
+        spare.push(buffer);
       })
       .finally(() => {
         inFlight.delete(upload);
-        buffered -= partSize;
       });
     // The loop observes failures through Promise.race/all; this keeps a second failing part from going unhandled.
     upload.catch(() => undefined);
     inFlight.add(upload);
-    part = Buffer.allocUnsafe(partSize);
+    const reused = spare.pop();
+    if (reused === undefined) allocated++;
+    part = reused ?? Buffer.allocUnsafe(partSize);
     filled = 0;
-    buffered += partSize;
-    peak = Math.max(peak, buffered);
+    peak = Math.max(peak, allocated * partSize);
   };
 
   try {
