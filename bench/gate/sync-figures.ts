@@ -10,7 +10,7 @@
 // false, parallelism 4), each in a child process of its own (gate-child.ts). --cpu-prof DIR
 // adds one streaming run under `node --cpu-prof` and prints the top self-time functions.
 // Needs root for the cgroup run (--limit-mib 0 skips it).
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -19,6 +19,7 @@ import { runSandboxed } from '@storage-builder/resources';
 import { provisionServices } from '@storage-builder/services';
 import { DEFAULT_DEFLATE_LEVEL, SERIALIZER_STRATEGIES, type SerializerStrategy } from '@storage-builder/snapshot';
 import { feedRowsQuery, migrate, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
+import { summarizeCpuProfile } from '../memory/profile-summary';
 import { parseChildOutput, childCommand, childEnv, runChild } from './run-child';
 import type { ChildConnection, UpdateRunResult, UpdateRunSettings } from './child-protocol';
 import { median } from './metrics';
@@ -125,39 +126,5 @@ if (profDir) {
   const run = await runChild(full('streaming'), ['--cpu-prof', '--cpu-prof-dir', profDir]);
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile') && !before.has(f));
   console.log(`\n## CPU profile of one streaming full sync (${(run.cpuMs / 1000).toFixed(2)} CPU-s under the profiler): ${file ? path.join(profDir, file) : 'not written'}\n`);
-  if (file) summarizeProfile(path.join(profDir, file));
-}
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
-}
-
-/** Self time by function and by where the code lives (top 15 each), over the whole process. */
-function summarizeProfile(file: string): void {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
-  const byNode = new Map<number, number>();
-  profile.samples.forEach((id, i) => byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-  const byFunction = new Map<string, number>();
-  const byArea = new Map<string, number>();
-  let totalUs = 0;
-  for (const node of profile.nodes) {
-    const us = byNode.get(node.id) ?? 0;
-    if (us === 0) continue;
-    totalUs += us;
-    const url = node.callFrame.url;
-    const where = url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules|libs)\//, '$1/');
-    const fn = `${node.callFrame.functionName || '(anonymous)'} ${where ? `${where}:${node.callFrame.lineNumber + 1}` : ''}`.trim();
-    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
-    const area = !url ? `(${node.callFrame.functionName || 'native'})` : url.startsWith('node:') ? 'node: built-ins' : /node_modules\/(@[^/]+\/[^/]+|[^/]+)/.exec(url)?.[1] ?? /libs\/([^/]+)/.exec(url)?.[0] ?? where;
-    byArea.set(area, (byArea.get(area) ?? 0) + us);
-  }
-  const top = (map: Map<string, number>) =>
-    [...map.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 15)
-      .map(([name, us]) => `  ${((us / totalUs) * 100).toFixed(1).padStart(5)}%  ${(us / 1e6).toFixed(2).padStart(6)} s  ${name}`)
-      .join('\n');
-  console.log(`total sampled ${(totalUs / 1e6).toFixed(2)} s (whole process, start-up included)\nby area:\n${top(byArea)}\nby function (self time):\n${top(byFunction)}`);
+  if (file) console.log(summarizeCpuProfile(path.join(profDir, file)));
 }

@@ -7,7 +7,8 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const APP = path.join(ROOT, 'apps/worker');
 const dockerfile = readFileSync(path.join(APP, 'Dockerfile'), 'utf8');
 const lines = dockerfile.split('\n').filter((line) => !line.trim().startsWith('#'));
-const START = 'node --import tsx apps/worker/src/main.ts';
+/** The bundle `npm run build:worker` writes; the image has neither the TypeScript sources nor tsx. */
+const START = 'node --max-semi-space-size=8 --max-old-space-size=256 apps/worker/dist/main.mjs';
 
 describe('apps/worker/Dockerfile', () => {
   it('copies only paths that exist in the repository (the build context)', () => {
@@ -18,11 +19,15 @@ describe('apps/worker/Dockerfile', () => {
     for (const source of sources) expect(existsSync(path.join(ROOT, source)), source).toBe(true);
   });
 
-  it('is multi-stage on Node 22 slim, installs production dependencies only, runs as non-root with a health check', () => {
+  it('is multi-stage on Node 22 slim, bundles in a build stage, ships only the bundle, runs as non-root with a health check', () => {
     const froms = lines.filter((line) => line.startsWith('FROM '));
     expect(froms.length).toBeGreaterThanOrEqual(2);
     for (const from of froms) expect(from).toMatch(/^FROM node:22-bookworm-slim\b/);
-    expect(dockerfile).toMatch(/npm ci --omit=dev --workspace apps\/worker/);
+    expect(dockerfile).toMatch(/npm ci --workspace apps\/worker --include-workspace-root/);
+    expect(dockerfile).toMatch(/RUN npm run build:worker/);
+    const runtime = lines.slice(lines.findLastIndex((line) => line.startsWith('FROM '))).join('\n');
+    expect(runtime).toMatch(/COPY --from=build \S+\/apps\/worker\/dist\/main\.mjs/);
+    expect(runtime, 'the runtime stage installs nothing and loads no TypeScript').not.toMatch(/node_modules|npm |tsx|\.ts\b/);
     const users = lines.filter((line) => line.startsWith('USER '));
     expect(users.at(-1)).toMatch(/^USER (node|[1-9]\d*)$/);
     expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*\/healthz/);

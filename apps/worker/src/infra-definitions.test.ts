@@ -70,7 +70,10 @@ describe('infra/ task definitions', () => {
     const c = container!;
     expect({ cpu: c.cpu, memoryReservation: c.memoryReservation, memory: c.memory }).toEqual(profile);
     if (c.memory !== undefined) expect(c.memoryReservation).toBeLessThanOrEqual(c.memory);
-    expect(c.command).toEqual(['node', '--import', 'tsx', 'apps/worker/src/main.ts']);
+    // The heap cap follows the container's memory (3/4 of the hard limit, else of the
+    // reservation): a fixed small cap would fail a compaction, which holds a target's rows.
+    const heapCapMiB = Math.floor(((c.memory ?? c.memoryReservation) * 3) / 4);
+    expect(c.command).toEqual(['node', '--max-semi-space-size=8', `--max-old-space-size=${heapCapMiB}`, 'apps/worker/dist/main.mjs']);
     expect(c.healthCheck.command.join(' ')).toContain('/healthz');
     expect(c.healthCheck.timeout).toBeLessThan(c.healthCheck.interval);
     expect(c.logConfiguration.logDriver).toBe('awslogs');

@@ -1,4 +1,5 @@
-// The process an ECS task runs: `node --import tsx apps/worker/src/main.ts`.
+// The process an ECS task runs, bundled: `node apps/worker/dist/main.mjs` (`npm run build:worker`);
+// in development `node --import tsx apps/worker/src/main.ts`.
 import { errorMessage } from '@storage-builder/updater';
 import { startWorkerApp } from './app/worker-app';
 import { processLogger } from './config/process-logger';

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Bundles the worker's two entry points into apps/worker/dist/{main,cli}.mjs with esbuild:
+// one ES module each, the workspace libraries and the npm dependencies inside, so the
+// process neither loads the tsx loader nor resolves hundreds of files at start-up.
+//
+//   npm run build:worker            # = node tools/build-worker.mjs
+//   node tools/build-worker.mjs --outdir DIR --metafile
+//
+// Only native add-ons stay outside; each is optional and its package falls back without it.
+/* global console, URL */
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    outdir: { type: 'string', default: path.join(ROOT, 'apps/worker/dist') },
+    metafile: { type: 'boolean', default: false },
+  },
+});
+
+/** Optional native add-ons: pg (pg-native) and msgpackr, used by BullMQ (msgpackr-extract), load them in a try/catch. */
+export const EXTERNAL = ['pg-native', 'msgpackr-extract'];
+
+const outdir = path.resolve(values.outdir);
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: ROOT,
+  entryPoints: { main: 'apps/worker/src/main.ts', cli: 'apps/worker/src/cli.ts' },
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20.19',
+  // One tsconfig for every file, so a build from a checkout and one in the image agree.
+  tsconfig: 'tsconfig.base.json',
+  // The images run Node 22; the repository's engines allow 20.19 too.
+  external: EXTERNAL,
+  // CommonJS dependencies (pg, the AWS SDK's parts) call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  // Not minified: stack traces and CPU profiles keep the functions' names and readable lines.
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: values.metafile,
+});
+if (values.metafile) writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+console.log(`worker bundle: ${outdir}/{main,cli}.mjs`);
