@@ -1,4 +1,4 @@
-// One-shot runs: `node --import tsx apps/worker/src/cli.ts <command>`. Exit codes: 0 ok, 1 some targets failed, 2 bad input.
+// One-shot runs: `node apps/worker/dist/cli.mjs <command>` (the bundle), or from the sources `node --import tsx apps/worker/src/cli.ts <command>`. Exit codes: 0 ok, 1 some targets failed, 2 bad input.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -13,7 +13,7 @@ export type { DockerProbeResult } from './docker-probe';
 export { s3ClientConfig } from './s3-client-config';
 export { ServiceUnavailableError } from './service-unavailable-error';
 export { ReleaseStack, withReleaseOnFailure } from './release-stack';
-export { TEMP_DIR_PREFIX } from './local-resources';
+export { makeTempDir, TEMP_DIR_PREFIX } from './local-resources';
 export { redact } from './environment-settings';
 export type {
   ObjectStoreConnection,

@@ -5,7 +5,7 @@ export type CliCommand =
   | { readonly name: 'migrate' }
   | { readonly name: 'help' };
 
-export const CLI_USAGE = `usage: node --import tsx apps/worker/src/cli.ts <command>
+export const CLI_USAGE = `usage: node apps/worker/dist/cli.mjs <command>   (from the sources: node --import tsx apps/worker/src/cli.ts)
   update-all                     run UpdateAll once (same environment as the worker)
   update --client <id>           update one client's five targets
   seed --profile <name|file>     seed the source (load-profiles/data/<name>.json or a JSON file)

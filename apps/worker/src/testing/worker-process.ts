@@ -11,7 +11,7 @@ export interface LogLine {
   readonly [field: string]: unknown;
 }
 
-/** The worker in a process of its own, started with `node --import tsx main.ts`, on a free port. */
+/** The worker in a process of its own, started from its sources (or a bundle), on a free port. */
 export interface WorkerProcess {
   readonly child: ChildProcess;
   readonly port: number;
@@ -30,8 +30,11 @@ export function baseEnv(): NodeJS.ProcessEnv {
   return { ...Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 }
 
-export function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...baseEnv(), PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Node's arguments that start the worker from its sources. */
+export const FROM_SOURCES = ['--import', 'tsx', MAIN];
+
+export function startWorkerProcess(env: NodeJS.ProcessEnv, nodeArgs: readonly string[] = FROM_SOURCES): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs], { env: { ...baseEnv(), PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogLine[] = [];
   const stdout: string[] = [];
   const stderr: string[] = [];
