@@ -112,12 +112,17 @@ export class DistributedRunner {
         if (results.size === jobs.size) finish();
       };
       const check = async (jobId: string) => {
-        const job = await Job.fromId<TargetJobData, TargetResult>(queue, jobId);
         const target = jobs.get(jobId)!;
-        if (!job) return settle(jobId, { state: 'failed', target, error: 'the job disappeared from the queue', attempts: 0, durationMs: 0 });
-        const state = await job.getState();
+        const disappeared: TargetResult = { state: 'failed', target, error: 'the job disappeared from the queue', attempts: 0, durationMs: 0 };
+        // The state first, then the job: a job read while active and found completed a moment
+        // later would carry no return value yet.
+        const state = await queue.getJobState(jobId);
+        if (state === 'unknown') return settle(jobId, disappeared);
+        if (state !== 'completed' && state !== 'failed') return;
+        const job = await Job.fromId<TargetJobData, TargetResult>(queue, jobId);
+        if (!job) return settle(jobId, disappeared);
         if (state === 'completed') settle(jobId, job.returnvalue);
-        if (state === 'failed') settle(jobId, { state: 'failed', target, error: job.failedReason, attempts: job.attemptsMade, durationMs: 0 });
+        else settle(jobId, { state: 'failed', target, error: job.failedReason, attempts: job.attemptsMade, durationMs: 0 });
       };
       const onEvent = ({ jobId }: { jobId: string }) => void check(jobId).catch(reject);
       const sweep = () => Promise.all([...jobs.keys()].filter((id) => !results.has(targetId(jobs.get(id)!))).map(check)).catch(reject);
