@@ -40,7 +40,10 @@ describe('materializeTarget on a corrupt snapshot object', () => {
     );
     expect(error).toBeInstanceOf(SnapshotFormatError);
     expect((error as SnapshotFormatError).code).toBe(code);
-    expect((error as Error).message).toMatch(new RegExp(`^${object.key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+; restore it, or publish a full snapshot of the target$`));
+    expect((error as Error).message).toMatch(new RegExp(`^${object.key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+; restore it, or publish a full snapshot of the target( \\(at byte \\d+\\))?$`));
+    // The reader's own error stays reachable, with the offset it found.
+    expect((error as SnapshotFormatError).cause).toBeInstanceOf(SnapshotFormatError);
+    expect((error as SnapshotFormatError).offset).toBe(((error as SnapshotFormatError).cause as SnapshotFormatError).offset);
     expect(await readManifest(env.store, target)).toEqual(manifestBefore);
     expect(await env.listKeys()).toEqual(keysBefore);
   });

@@ -61,7 +61,7 @@ async function applyObject(
   } catch (error) {
     // The reader knows the byte, not the object: without the key a corrupt file cannot be found.
     if (error instanceof SnapshotFormatError) {
-      throw new SnapshotFormatError(error.code, `${entry.key}: ${error.message}; restore it, or publish a full snapshot of the target`);
+      throw new SnapshotFormatError(error.code, `${entry.key}: ${error.detail}; restore it, or publish a full snapshot of the target`, error.offset, { cause: error });
     }
     throw error;
   }

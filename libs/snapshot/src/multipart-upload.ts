@@ -53,7 +53,7 @@ export interface StreamUploadResult {
   readonly reused: boolean;
   /** 0 for a single PUT. */
   readonly parts: number;
-  /** Bytes of the part buffers this upload allocated (they are reused); at most `partSize × (queueSize + 1)`. */
+  /** Bytes of part buffers this upload allocated over its life (they are reused, so this never falls); at most `partSize × (queueSize + 1)`. */
   readonly peakBufferedBytes: number;
 }
 

@@ -19,10 +19,12 @@ export class SnapshotFormatError extends Error {
   override readonly name = 'SnapshotFormatError';
   constructor(
     readonly code: SnapshotFormatErrorCode,
-    message: string,
+    /** What is wrong, without the offset. */
+    readonly detail: string,
     /** Byte offset in the file where the problem was found, when known. */
     readonly offset?: number,
+    options?: ErrorOptions,
   ) {
-    super(offset === undefined ? message : `${message} (at byte ${offset})`);
+    super(offset === undefined ? detail : `${detail} (at byte ${offset})`, options);
   }
 }

@@ -55,7 +55,7 @@ export interface PublishResult {
   readonly guard: CommitGuard;
   /** Set when this publish also folded the chain into a new base. */
   readonly compaction: PublishResult | undefined;
-  /** Replaced objects deleted after the commit. */
+  /** Objects deleted after the commit: those the new manifest replaced and, on a new base, leftovers of crashed attempts. */
   readonly deleted: readonly string[];
 }
 

@@ -14,6 +14,8 @@ import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, MIN_PART_SIZE, uploadStream, typ
 import { isNotFound } from './s3-errors';
 
 export const DEFAULT_KEY_PREFIX = 'snapshots';
+/** S3's limit of keys in one DeleteObjects request. */
+export const MAX_KEYS_PER_DELETE = 1000;
 
 /** Where the store reports what it could not do but did not fail on (an abort S3 refused, a delete that failed). */
 export interface SnapshotLogger {
@@ -219,19 +221,25 @@ export class SnapshotStore {
     }
   }
 
-  /** Deletes keys; failures are logged, not thrown: an orphan costs storage, never correctness. */
+  /**
+   * Deletes keys, in requests of at most {@link MAX_KEYS_PER_DELETE}; returns those deleted.
+   * Failures are logged, not thrown: an orphan costs storage, never correctness.
+   */
   async deleteQuietly(keys: readonly string[]): Promise<string[]> {
-    if (keys.length === 0) return [];
-    try {
-      const answer = await this.options.s3.send(
-        new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }),
-      );
-      for (const failure of answer.Errors ?? []) this.options.logger.warn('could not delete a replaced snapshot object', { key: failure.Key, error: failure.Message });
-      const failed = new Set((answer.Errors ?? []).map((e) => e.Key));
-      return keys.filter((k) => !failed.has(k));
-    } catch (error) {
-      this.options.logger.warn('could not delete replaced snapshot objects', { keys, error: error instanceof Error ? error.message : String(error) });
-      return [];
+    const deleted: string[] = [];
+    for (let start = 0; start < keys.length; start += MAX_KEYS_PER_DELETE) {
+      const chunk = keys.slice(start, start + MAX_KEYS_PER_DELETE);
+      try {
+        const answer = await this.options.s3.send(
+          new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: chunk.map((Key) => ({ Key })) } }),
+        );
+        for (const failure of answer.Errors ?? []) this.options.logger.warn('could not delete a replaced snapshot object', { key: failure.Key, error: failure.Message });
+        const failed = new Set((answer.Errors ?? []).map((e) => e.Key));
+        deleted.push(...chunk.filter((k) => !failed.has(k)));
+      } catch (error) {
+        this.options.logger.warn('could not delete replaced snapshot objects', { keys: chunk, error: error instanceof Error ? error.message : String(error) });
+      }
     }
+    return deleted;
   }
 }
