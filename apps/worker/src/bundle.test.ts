@@ -6,15 +6,14 @@ import { targetId } from '@storage-builder/data-model';
 import { makeTempDir } from '@storage-builder/services';
 import { runCommand } from '@storage-builder/services/testing';
 import { targetsOf } from '@storage-builder/updater';
-import { workerFixture, type WorkerFixture } from './testing/worker-fixture';
-import { startWorkerProcess, TEST_TOKEN, type WorkerProcess } from './testing/worker-process';
+import { WORKER_TEST_PROFILE, workerFixture, type WorkerFixture } from './testing/worker-fixture';
+import { finishedRun, startUpdateAll, startWorkerProcess, type WorkerProcess } from './testing/worker-process';
 
 // The image runs the esbuild bundle, not the sources. Built into a temporary directory, with
 // no node_modules anywhere above it, and started with the Dockerfile's own command, it must
 // run a whole UpdateAll: a dependency the bundle failed to include would only show here.
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 
 /** The node flags of the Dockerfile's CMD, the part between `node` and the entry file. */
 function imageNodeFlags(): string[] {
@@ -44,15 +43,8 @@ afterAll(async () => {
 describe('the bundled worker, started as the image starts it', () => {
   it('runs an UpdateAll whose snapshots equal the database, and stops cleanly', async () => {
     worker = await startWorkerProcess(fixture.env({ S3_PREFIX: 'bundle', PARALLELISM: '2' }), [...imageNodeFlags(), path.join(bundle.path, 'main.mjs')]);
-    const accepted = await fetch(worker.url('/update-all'), { method: 'POST', headers: auth });
-    expect(accepted.status).toBe(202);
-    const { runId } = (await accepted.json()) as { runId: string };
-    let run: { status: string; totals?: { targets: number; failed: number } };
-    do {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      run = (await (await fetch(worker.url(`/runs/${runId}`), { headers: auth })).json()) as typeof run;
-    } while (run.status === 'running');
-    const targets = targetsOf([...Array(12).keys()].map((i) => i + 1));
+    const run = await finishedRun(worker, await startUpdateAll(worker));
+    const targets = targetsOf(Array.from({ length: WORKER_TEST_PROFILE.clients }, (_, i) => i + 1));
     expect(run).toMatchObject({ status: 'completed', totals: { targets: targets.length, failed: 0 } });
     for (const target of targets.slice(0, 5)) {
       const state = await fixture.targetState('bundle', target);

@@ -4,16 +4,15 @@ import { S3FaultProxy, type FaultRule, type S3Request } from '@storage-builder/s
 import { applyChurn } from '@storage-builder/source-db';
 import { targetsOf } from '@storage-builder/updater';
 import { RedisVersionTracker } from '@storage-builder/version-tracker';
-import { workerFixture, type WorkerFixture } from '../testing/worker-fixture';
-import { startWorkerProcess, TEST_TOKEN, type WorkerProcess } from '../testing/worker-process';
+import { WORKER_TEST_PROFILE, workerFixture, type WorkerFixture } from '../testing/worker-fixture';
+import { finishedRun, startUpdateAll, startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
 
 // The worker process is SIGKILLed at each step of the big target's commit, with the step
 // reached for certain: a fault proxy in front of the object store holds the request that
 // marks it. The next run of a fresh worker must converge to exactly the database's rows.
 
-const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 const BIG: Target = { clientId: 1, kind: 'raw-data' };
-const ALL_TARGETS = targetsOf([...Array(12).keys()].map((i) => i + 1));
+const ALL_TARGETS = targetsOf(Array.from({ length: WORKER_TEST_PROFILE.clients }, (_, i) => i + 1));
 
 let fixture: WorkerFixture;
 let proxy: S3FaultProxy;
@@ -39,20 +38,6 @@ function startWorker(prefix: string): Promise<WorkerProcess> {
     started.push(worker);
     return worker;
   });
-}
-
-async function startRun(worker: WorkerProcess): Promise<string> {
-  const accepted = await fetch(worker.url('/update-all'), { method: 'POST', headers: auth });
-  expect(accepted.status).toBe(202);
-  return ((await accepted.json()) as { runId: string }).runId;
-}
-
-async function finishedRun(worker: WorkerProcess, runId: string) {
-  for (;;) {
-    const run = (await (await fetch(worker.url(`/runs/${runId}`), { headers: auth })).json()) as { status: string; totals?: { targets: number; failed: number } };
-    if (run.status !== 'running') return run;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function kill(worker: WorkerProcess): Promise<void> {
@@ -112,7 +97,7 @@ describe('SIGKILL at each step of a target commit', () => {
 
     const crashing = await startWorker(prefix);
     const fault = proxy.inject(step.rule(prefix));
-    await startRun(crashing);
+    await startUpdateAll(crashing);
     await fault.reached;
     await step.atKill(prefix);
     await kill(crashing);
@@ -122,7 +107,7 @@ describe('SIGKILL at each step of a target commit', () => {
     await applyChurn(fixture.pool, { rate: 0.01, seed: 100 + index, clientIds: [1, 2], outOfOrder: true });
 
     const worker = await startWorker(prefix);
-    const runId = await startRun(worker);
+    const runId = await startUpdateAll(worker);
     const run = await finishedRun(worker, runId);
     expect(run).toMatchObject({ status: 'completed', totals: { targets: ALL_TARGETS.length, failed: 0 } });
     expect(await worker.terminate()).toBe(0);

@@ -76,3 +76,25 @@ export function startWorkerProcess(env: NodeJS.ProcessEnv, nodeArgs: readonly st
     });
   });
 }
+
+/** What `GET /runs/:id` shows of a run, as far as the tests read it. */
+export interface RunView {
+  readonly status: string;
+  readonly totals?: { readonly targets: number; readonly failed: number };
+}
+
+/** POST /update-all; resolves with the accepted run's id. */
+export async function startUpdateAll(worker: WorkerProcess): Promise<string> {
+  const accepted = await fetch(worker.url('/update-all'), { method: 'POST', headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+  if (accepted.status !== 202) throw new Error(`POST /update-all answered ${accepted.status}: ${await accepted.text()}`);
+  return ((await accepted.json()) as { runId: string }).runId;
+}
+
+/** Polls GET /runs/:id until the run is no longer running. */
+export async function finishedRun(worker: WorkerProcess, runId: string): Promise<RunView> {
+  for (;;) {
+    const run = (await (await fetch(worker.url(`/runs/${runId}`), { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).json()) as RunView;
+    if (run.status !== 'running') return run;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
