@@ -79,16 +79,17 @@ export async function runDockerScenario(scenario: Scenario, settings: DockerScen
   try {
     const worker = workerRunInvocation({ image: settings.image, name, runLabel: settings.runLabel, profile, switches: scenario.switches, services: settings.services, prefix, port, controlToken });
     const launched = performance.now();
-    await dockerOk(docker, worker.args, worker.env);
+    // Listed before the run: a container created but not started must be removed too.
     containers.push(name);
+    await dockerOk(docker, worker.args, worker.env);
     await waitUntilReady(client, docker, name, settings.startupTimeoutSeconds);
     startupSeconds = seconds(launched);
 
     // As the cgroup sandbox does: neighbours start once the worker is up, so they compete with the run only.
     for (let i = 0; i < (profile.neighbours?.count ?? 0); i++) {
       const neighbour = neighbourRunInvocation({ image: settings.image, name: `${name}-neighbour-${i}`, runLabel: settings.runLabel, cpuShares: profile.neighbours!.cpu });
-      await dockerOk(docker, neighbour.args);
       containers.push(`${name}-neighbour-${i}`);
+      await dockerOk(docker, neighbour.args);
     }
 
     const before = await client.metrics();
@@ -152,6 +153,7 @@ async function waitUntilReady(client: WorkerClient, docker: DockerRunner, name: 
 async function removeContainers(docker: DockerRunner, names: readonly string[], log: (message: string) => void): Promise<void> {
   for (const container of names) {
     const removed = await docker(['rm', '--force', container]).catch((error: unknown) => ({ exitCode: 1, stdout: '', stderr: String(error) }));
-    if (removed.exitCode !== 0) log(`  could not remove container ${container}: ${removed.stderr}; remove it with docker rm -f ${container}`);
+    // A container whose `docker run` failed before creating it is not there to remove.
+    if (removed.exitCode !== 0 && !/no such container/i.test(removed.stderr)) log(`  could not remove container ${container}: ${removed.stderr}; remove it with docker rm -f ${container}`);
   }
 }

@@ -14,7 +14,7 @@ import type { ResourceProfile } from '@storage-builder/resources';
 import { provisionServices } from '@storage-builder/services';
 import { SnapshotStore } from '@storage-builder/snapshot';
 import { StorageUpdater, targetsOf } from '@storage-builder/updater';
-import { cleanUpOnSignal, parseCommandLine, runMain } from '../reproduce/command-lifecycle';
+import { cleanUpOnSignal, loadInputs, parseCommandLine, runMain } from '../reproduce/command-lifecycle';
 import { loadDataProfile, loadResourceProfile, scaleDataProfile } from '../reproduce/load-profiles';
 import { claimsTable } from '../reproduce/report';
 import { prepareSource } from '../reproduce/source-preparation';
@@ -35,13 +35,17 @@ async function main(): Promise<void> {
   const options = parseCommandLine(parseDockerReproduceOptions, USAGE);
   if (!options) return;
 
+  const inputs = loadInputs(() => ({
+    data: scaleDataProfile(loadDataProfile(options.data), options.scale),
+    profiles: new Map<string, ResourceProfile>(options.scenarios.map((s) => [s.profile, loadResourceProfile(s.profile)])),
+  }));
+  if (!inputs) return;
+  const { data, profiles } = inputs;
+
   // Before any service starts: without Docker or the image nothing below can run.
   const docker = dockerCli();
   const ready = await checkDockerReady(docker, options.image);
   log(`Docker ${ready.serverVersion}, image ${options.image} (${ready.imageId})`);
-
-  const data = scaleDataProfile(loadDataProfile(options.data), options.scale);
-  const profiles = new Map<string, ResourceProfile>(options.scenarios.map((s) => [s.profile, loadResourceProfile(s.profile)]));
   const runLabel = `run-${randomBytes(4).toString('hex')}`;
   const started = Date.now();
 

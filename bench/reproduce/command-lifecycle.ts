@@ -25,6 +25,20 @@ export function parseCommandLine<O>(parse: (argv: string[]) => O | undefined, us
 }
 
 /**
+ * Loads what the flags name (profiles). A file that is missing or invalid is bad input,
+ * like a bad flag: its error is printed, exit code 2, and undefined means nothing may start.
+ */
+export function loadInputs<T>(load: () => T): T | undefined {
+  try {
+    return load();
+  } catch (error) {
+    log(messageOf(error));
+    process.exitCode = 2;
+    return undefined;
+  }
+}
+
+/**
  * On the first SIGINT or SIGTERM: says `<signal>: <what>…`, runs `cleanUp`, logs its failure
  * and exits 130. Returns the function that removes the handlers once the work is over.
  */

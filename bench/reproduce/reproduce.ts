@@ -13,7 +13,7 @@ import { detectCgroups, type ResourceProfile } from '@storage-builder/resources'
 import { provisionPostgres, provisionServices, type ProviderName } from '@storage-builder/services';
 import { migrate, seedDatabase, type DataProfile } from '@storage-builder/source-db';
 import { checkClaims } from './claims';
-import { cleanUpOnSignal, parseCommandLine, runMain } from './command-lifecycle';
+import { cleanUpOnSignal, loadInputs, parseCommandLine, runMain } from './command-lifecycle';
 import { loadDataProfile, loadResourceProfile, scaleDataProfile } from './load-profiles';
 import { fitCostModel, PRICE_PER_GB_HOUR, PRICE_PER_VCPU_HOUR, profileTotals, projectAll, projectSeconds } from './projection';
 import { claimsTable, writeReports, type ReproduceReport } from './report';
@@ -101,17 +101,13 @@ async function main(): Promise<void> {
   if (!options) return;
 
   const selected = options.only ? withReferences(SCENARIOS.filter((s) => options.only!.includes(s.id))) : [...SCENARIOS];
-  let data: DataProfile, production: DataProfile, resourceProfiles: Map<string, ResourceProfile>;
-  try {
-    data = scaleDataProfile(loadDataProfile(options.data), options.scale);
-    production = loadDataProfile(options.production);
-    resourceProfiles = new Map(selected.map((s) => [s.profile, loadResourceProfile(s.profile)]));
-  } catch (error) {
-    // A bad profile is bad input, like a bad flag: exit 2 before anything starts.
-    log((error as Error).message);
-    process.exitCode = 2;
-    return;
-  }
+  const inputs = loadInputs(() => ({
+    data: scaleDataProfile(loadDataProfile(options.data), options.scale),
+    production: loadDataProfile(options.production),
+    resourceProfiles: new Map<string, ResourceProfile>(selected.map((s) => [s.profile, loadResourceProfile(s.profile)])),
+  }));
+  if (!inputs) return;
+  const { data, production, resourceProfiles } = inputs;
   const cgroups = detectCgroups();
   if (!options.unconstrained && !cgroups.ok) throw new Error(`resource limits cannot be enforced here: ${cgroups.reason}. Run as root on Linux, or pass --unconstrained.`);
   const provider = (process.env['SERVICES_PROVIDER'] as ProviderName | undefined) ?? 'embedded';
