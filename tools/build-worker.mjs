@@ -23,7 +23,7 @@ const { values } = parseArgs({
 });
 
 /** Optional native add-ons: pg (pg-native) and msgpackr, used by BullMQ (msgpackr-extract), load them in a try/catch. */
-export const EXTERNAL = ['pg-native', 'msgpackr-extract'];
+const EXTERNAL = ['pg-native', 'msgpackr-extract'];
 
 const outdir = path.resolve(values.outdir);
 rmSync(outdir, { recursive: true, force: true });
@@ -35,10 +35,10 @@ const result = await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
+  // The images run Node 22; the repository's engines allow 20.19 too.
   target: 'node20.19',
   // One tsconfig for every file, so a build from a checkout and one in the image agree.
   tsconfig: 'tsconfig.base.json',
-  // The images run Node 22; the repository's engines allow 20.19 too.
   external: EXTERNAL,
   // CommonJS dependencies (pg, the AWS SDK's parts) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },

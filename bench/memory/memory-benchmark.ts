@@ -3,7 +3,7 @@
 //
 //   npm run bench:memory            # = npm run build:worker && tsx bench/memory/memory-benchmark.ts
 //   npx tsx bench/memory/memory-benchmark.ts --rows 1000000,10000000 --repeats 3 --limit-mib 256
-//        [--variant bundle --variant tsx --variant "bundle:--max-semi-space-size=2"] [--parallelism 4] [--out reports/memory]
+//        [--variant image --variant bundle --variant tsx --variant "bundle:--max-semi-space-size=2"] [--parallelism 4] [--out reports/memory]
 //
 // Data: per scale, a fresh database (DATABASE_URL's server, else a container or embedded
 // PostgreSQL; dropped afterwards) with one client holding all N raw-data rows plus 1,800
@@ -11,11 +11,12 @@
 // buffers. Object store: S3_ENDPOINT, else LocalStack or the embedded s3rver (in this
 // process, so its CPU is not the worker's).
 //
-// Each run: the worker's main entry point as the image runs it (variant `bundle`:
-// apps/worker/dist/main.mjs) or through tsx (variant `tsx`), INCREMENTAL=false,
+// Each run: the worker's main entry point as the image runs it (variant `image`: the bundle
+// apps/worker/dist/main.mjs with the Dockerfile CMD's node flags; the defaults are `image`
+// and `tsx`), the bundle without flags (`bundle`) or through tsx (`tsx`), INCREMENTAL=false,
 // PARALLELISM 4, its own S3 prefix; one UpdateAll through its HTTP API. Peak RSS = VmHWM of
 // /proc/<pid>/status after the run; CPU = the worker's utime + stime during the run. Variants
-// alternate within each repeat (A B A B); medians are reported. With --limit-mib M, one more
+// alternate within each repeat (A B, then B A); medians are reported. With --limit-mib M, one more
 // run of the first variant per scale inside a cgroup with memory M MiB (runSandboxed; needs
 // root and cgroups): outcome, OOM kills, and the cgroup's peak usage (page cache included).
 //

@@ -1,11 +1,11 @@
 // Profiles one full sync of the real worker process and prints where the reports are.
 //
 //   npm run bench:profile             # = npm run build:worker && tsx bench/memory/profile-worker.ts
-//   npx tsx bench/memory/profile-worker.ts [--rows 1000000] [--variant bundle|tsx[:node flags]]
+//   npx tsx bench/memory/profile-worker.ts [--rows 1000000] [--variant image|bundle|tsx[:node flags]]
 //        [--out reports/profile] [--clinic doctor|flame]
 //
 // Scenario: a fresh database with one client holding --rows raw-data rows (+1,800 of the
-// other kinds), the worker started as the image starts it (variant `bundle`, the default)
+// other kinds), the worker started as the image starts it (variant `image`, the default)
 // with PARALLELISM 4 and INCREMENTAL=false, one UpdateAll through its HTTP API, SIGTERM.
 // The worker runs under `node --cpu-prof --heap-prof`; both profiles are written when it
 // exits, then summarized here (bundle frames are mapped back to their sources through the
