@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MIN_PART_SIZE } from './multipart-upload';
-import { SnapshotStore } from './snapshot-store';
+import { MAX_KEYS_PER_DELETE, SnapshotStore } from './snapshot-store';
 import { collect } from './testing/generate-rows';
 import { snapshotTestStore } from './testing/object-store';
 
@@ -79,6 +79,15 @@ describe('snapshot store on a real S3-protocol server', () => {
       // s3rver has no AbortMultipartUpload route; the store says so instead of failing.
       expect(env.warnings.join('\n')).toMatch(/could not abort an unfinished multipart upload/);
     }
+  });
+
+  it('lists and deletes more keys than one S3 request takes', async () => {
+    await using env = await snapshotTestStore();
+    const keys = Array.from({ length: MAX_KEYS_PER_DELETE + 5 }, (_, i) => `many/${String(i).padStart(4, '0')}`);
+    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((key) => env.store.putSmall(key, 'x')));
+    expect(await env.store.listKeys('many/')).toEqual(keys);
+    expect(await env.store.deleteQuietly(keys)).toEqual(keys);
+    expect(await env.store.listKeys('many/')).toEqual([]);
   });
 
   it('refuses settings S3 would reject, naming the option', () => {
