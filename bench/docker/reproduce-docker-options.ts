@@ -1,6 +1,6 @@
 // Options of `npm run reproduce:docker`, defaults in one place, errors that name the option.
 import { parseArgs } from 'node:util';
-import { SCENARIOS, type Scenario } from '../reproduce/scenarios';
+import { SCENARIOS, scenariosWithReferences, type Scenario } from '../reproduce/scenarios';
 import { DEFAULT_CHURN_RATE } from '../reproduce/source-preparation';
 
 export const DEFAULT_IMAGE = 'storage-builder-worker';
@@ -45,14 +45,6 @@ Services: DATABASE_URL / S3_ENDPOINT from the environment, else Testcontainers, 
 at the same addresses as this process.
 Scenarios: ${SCENARIOS.map((s) => s.id).join(', ')}`;
 
-/** Scenarios asked for, plus the reference runs their projections need, in the standard order. */
-export function withReferences(ids: readonly string[]): Scenario[] {
-  const unknown = ids.filter((id) => !SCENARIOS.some((s) => s.id === id));
-  if (unknown.length > 0) throw new Error(`--only names unknown scenarios ${unknown.join(', ')}: use ids from --help`);
-  const wanted = new Set(ids.flatMap((id) => [id, SCENARIOS.find((s) => s.id === id)!.reference]));
-  return SCENARIOS.filter((s) => wanted.has(s.id));
-}
-
 /** Undefined for --help. */
 export function parseDockerReproduceOptions(argv: readonly string[]): DockerReproduceOptions | undefined {
   const { values } = parseArgs({
@@ -85,7 +77,7 @@ export function parseDockerReproduceOptions(argv: readonly string[]): DockerRepr
     data: values.data,
     scale: number('scale', values.scale, 0.001, 1000),
     churn: number('churn', values.churn, 0, 1),
-    scenarios: withReferences(ids),
+    scenarios: scenariosWithReferences(ids),
     deadlineSeconds: number('deadline', values.deadline, 1, 3600),
     timeoutSeconds: number('timeout', values.timeout, 1, 24 * 3600),
     startupTimeoutSeconds: number('startup-timeout', values['startup-timeout'], 1, 3600),

@@ -19,7 +19,7 @@ import { fitCostModel, PRICE_PER_GB_HOUR, PRICE_PER_VCPU_HOUR, profileTotals, pr
 import { claimsTable, writeReports, type ReproduceReport } from './report';
 import { deriveMetrics } from './run-metrics';
 import { runScenario, type ScenarioRun, type ScenarioSettings } from './run-scenario';
-import { SCENARIOS, type Scenario } from './scenarios';
+import { SCENARIOS, scenariosWithReferences, type Scenario } from './scenarios';
 import { DEFAULT_CHURN_RATE, prepareSource } from './source-preparation';
 
 const USAGE = `Usage: npm run reproduce -- [options]
@@ -46,7 +46,8 @@ interface Options {
   production: string;
   deadlineSeconds: number;
   churn: number;
-  only: string[] | undefined;
+  /** The scenarios to run: those of --only with their references, or all. */
+  scenarios: Scenario[];
   checkProjection: number;
   out: string;
   unconstrained: boolean;
@@ -78,15 +79,13 @@ function parseOptions(argv: string[]): Options | undefined {
     return value;
   };
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = only?.filter((id) => !SCENARIOS.some((s) => s.id === id));
-  if (unknown?.length) throw new Error(`--only names unknown scenarios ${unknown.join(', ')}: use ids from --help`);
   return {
     data: values.data,
     scale: number('scale', values.scale, 0.001, 1000),
     production: values.production,
     deadlineSeconds: number('deadline', values.deadline, 1, 3600),
     churn: number('churn', values.churn, 0, 1),
-    only,
+    scenarios: only ? scenariosWithReferences(only) : [...SCENARIOS],
     checkProjection: number('check-projection', values['check-projection'], 0, 100),
     out: values.out,
     unconstrained: values.unconstrained,
@@ -100,7 +99,7 @@ async function main(): Promise<void> {
   const options = parseCommandLine(parseOptions, USAGE);
   if (!options) return;
 
-  const selected = options.only ? withReferences(SCENARIOS.filter((s) => options.only!.includes(s.id))) : [...SCENARIOS];
+  const selected = options.scenarios;
   const inputs = loadInputs(() => ({
     data: scaleDataProfile(loadDataProfile(options.data), options.scale),
     production: loadDataProfile(options.production),
@@ -193,11 +192,6 @@ async function main(): Promise<void> {
 }
 
 /** Scenarios asked for, plus the reference runs their projections need, in the standard order. */
-function withReferences(scenarios: readonly Scenario[]): Scenario[] {
-  const ids = new Set(scenarios.flatMap((s) => [s.id, s.reference]));
-  return SCENARIOS.filter((s) => ids.has(s.id));
-}
-
 /** Measures the legacy run at a larger scale in a database of its own and compares it with its projection. */
 async function checkProjection(factor: number, data: DataProfile, runs: readonly ScenarioRun[], settings: ScenarioSettings, provider: ProviderName) {
   const reference = runs.find((r) => r.scenario.id === 'none@recommended');

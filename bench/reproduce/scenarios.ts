@@ -69,3 +69,11 @@ export const SCENARIOS: readonly Scenario[] = [
   ...FIXES.map((fix) => scenario(fix, 'incident', true)),
   scenario('none', 'hard-quota-reading', true),
 ];
+
+/** Scenarios asked for by id, plus the reference runs their projections need, in the standard order. */
+export function scenariosWithReferences(ids: readonly string[]): Scenario[] {
+  const unknown = ids.filter((id) => !SCENARIOS.some((s) => s.id === id));
+  if (unknown.length > 0) throw new Error(`--only names unknown scenarios ${unknown.join(', ')}: use ids from --help`);
+  const wanted = new Set(ids.flatMap((id) => [id, SCENARIOS.find((s) => s.id === id)!.reference]));
+  return SCENARIOS.filter((s) => wanted.has(s.id));
+}
