@@ -3,6 +3,7 @@
 // `GATE_RESULT <json>`. Shared by gate-child.ts, run-child.ts and sync-figures.ts.
 import type { ObjectStoreConnection } from '@storage-builder/services';
 import type { SerializerStrategy } from '@storage-builder/snapshot';
+import type { SummaryFigures } from '../updater/summary-figures';
 
 export const RESULT_MARKER = 'GATE_RESULT ';
 export const SETTINGS_VARIABLE = 'GATE_CHILD';
@@ -40,7 +41,7 @@ export interface FloorRunSettings extends ChildConnection {
 
 export type ChildSettings = UpdateRunSettings | FloorRunSettings;
 
-export interface UpdateRunResult {
+export interface UpdateRunResult extends SummaryFigures {
   kind: 'update';
   /** performance.now() around updateAll(). */
   wallMs: number;
@@ -52,14 +53,6 @@ export interface UpdateRunResult {
   baselineRssKib: number;
   peakRssKib: number;
   heapLimitMiB: number;
-  targets: number;
-  full: number;
-  incremental: number;
-  failed: number;
-  firstError: string | undefined;
-  rows: number;
-  tombstones: number;
-  bytes: number;
   serializeCalls: number;
   /** pg Client#query calls during updateAll (pool queries go through it too). */
   dbQueries: number;

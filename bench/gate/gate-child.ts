@@ -23,6 +23,7 @@ import { SnapshotStore } from '@storage-builder/snapshot';
 import { StorageUpdater } from '@storage-builder/updater';
 import { RESULT_MARKER, SETTINGS_VARIABLE, TIME_BINARY, type ChildSettings, type FloorRunResult, type FloorRunSettings, type UpdateRunResult, type UpdateRunSettings } from './child-protocol';
 import { injectionFromEnv, strategyFor, wrapPublisherWithPerRowAwait } from './inject';
+import { summaryFigures } from '../updater/summary-figures';
 
 const counters = { dbQueries: 0, s3: {} as Record<string, number>, counting: false };
 
@@ -84,7 +85,6 @@ async function runUpdate(settings: UpdateRunSettings): Promise<UpdateRunResult> 
     hook?.disable();
     counters.counting = false;
     const completed = summary.results.flatMap((r) => (r.state === 'completed' ? [r] : []));
-    const firstFailure = summary.results.find((r) => r.state === 'failed');
     return {
       kind: 'update',
       wallMs,
@@ -93,14 +93,7 @@ async function runUpdate(settings: UpdateRunSettings): Promise<UpdateRunResult> 
       baselineRssKib,
       peakRssKib: process.resourceUsage().maxRSS,
       heapLimitMiB: getHeapStatistics().heap_size_limit / 2 ** 20,
-      targets: summary.targets,
-      full: summary.completed.full,
-      incremental: summary.completed.incremental,
-      failed: summary.failed,
-      firstError: firstFailure?.state === 'failed' ? `client-${firstFailure.target.clientId}/${firstFailure.target.kind}: ${firstFailure.error}` : undefined,
-      rows: summary.rows,
-      tombstones: summary.tombstones,
-      bytes: summary.bytes,
+      ...summaryFigures(summary),
       serializeCalls: completed.reduce((sum, r) => sum + r.serializeCalls, 0),
       dbQueries: counters.dbQueries,
       s3Requests: { ...counters.s3 },

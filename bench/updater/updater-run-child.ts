@@ -10,6 +10,7 @@ import pg from 'pg';
 import { s3ClientConfig } from '@storage-builder/services';
 import { readManifest, SnapshotStore, type SerializerStrategy } from '@storage-builder/snapshot';
 import { StorageUpdater } from '@storage-builder/updater';
+import { summaryFigures, type SummaryFigures } from './summary-figures';
 
 export interface ChildSettings {
   parallelism: number;
@@ -19,7 +20,7 @@ export interface ChildSettings {
   prefix: string;
 }
 
-export interface ChildMeasurement {
+export interface ChildMeasurement extends SummaryFigures {
   /** performance.now() around updateAll(). */
   wallMs: number;
   /** process.cpuUsage() delta around updateAll(), user + system. */
@@ -33,14 +34,6 @@ export interface ChildMeasurement {
   baselineRssKib: number;
   peakRssKib: number;
   heapLimitMiB: number;
-  targets: number;
-  full: number;
-  incremental: number;
-  failed: number;
-  firstError: string | undefined;
-  rows: number;
-  tombstones: number;
-  bytes: number;
   /** Incremental targets whose manifest has no deltas after the run: the publisher compacted the chain. */
   compactions: number;
   /** Longest delta chain among the targets after the run. */
@@ -100,7 +93,6 @@ async function main(): Promise<ChildMeasurement> {
       maxDeltas = Math.max(maxDeltas, deltas);
       if (result.mode === 'incremental' && result.objectKey !== undefined && deltas === 0) compactions++;
     }
-    const firstFailure = summary.results.find((r) => r.state === 'failed');
     const total = process.cpuUsage();
     return {
       wallMs,
@@ -111,14 +103,7 @@ async function main(): Promise<ChildMeasurement> {
       baselineRssKib,
       peakRssKib,
       heapLimitMiB: getHeapStatistics().heap_size_limit / 1024 / 1024,
-      targets: summary.targets,
-      full: summary.completed.full,
-      incremental: summary.completed.incremental,
-      failed: summary.failed,
-      firstError: firstFailure?.state === 'failed' ? `${firstFailure.target.clientId}/${firstFailure.target.kind}: ${firstFailure.error}` : undefined,
-      rows: summary.rows,
-      tombstones: summary.tombstones,
-      bytes: summary.bytes,
+      ...summaryFigures(summary),
       compactions,
       maxDeltas,
       storeWarnings: warnings.length,
