@@ -26,6 +26,10 @@ export const DEFAULT_FRAME_BYTES = 256 * 1024;
 
 /** Readers refuse header and frame lengths above these: a corrupt length must not allocate gigabytes. */
 export const MAX_HEADER_BYTES = 64 * 1024;
+/**
+ * The largest raw or stored payload of one frame. The reader refuses a larger frame, and
+ * the encoder refuses to write one (failing the file), so both sides use this one value.
+ */
 export const MAX_FRAME_PAYLOAD_BYTES = 1024 * 1024 * 1024;
 
 /** zlib level for `deflate` frames: 1 is the fastest, and snapshots are CPU-bound, not size-bound. */

@@ -8,6 +8,7 @@ import {
   FRAME_TYPE_ROWS,
   FRAME_TYPE_TOMBSTONES,
   FRAME_TYPE_TRAILER,
+  MAX_FRAME_PAYLOAD_BYTES,
   TRAILER_BYTES,
 } from './format-constants';
 import { encodeHeader, type SnapshotHeader } from './snapshot-header';
@@ -29,6 +30,13 @@ export interface FrameOptions {
    * @defaultValue {@link DEFAULT_DEFLATE_LEVEL}
    */
   deflateLevel?: number;
+  /**
+   * The largest raw or stored payload of one frame; a frame above it fails the write.
+   * Only lowers the format's limit (tests use a small one); readers refuse anything above
+   * {@link MAX_FRAME_PAYLOAD_BYTES}, so the writer never goes past it.
+   * @defaultValue {@link MAX_FRAME_PAYLOAD_BYTES}
+   */
+  maxFramePayloadBytes?: number;
 }
 export type ResolvedFrameOptions = Required<FrameOptions>;
 
@@ -37,12 +45,18 @@ export function resolveFrameOptions(options: FrameOptions = {}): ResolvedFrameOp
     frameItems: options.frameItems ?? DEFAULT_FRAME_ITEMS,
     frameBytes: options.frameBytes ?? DEFAULT_FRAME_BYTES,
     deflateLevel: options.deflateLevel ?? DEFAULT_DEFLATE_LEVEL,
+    maxFramePayloadBytes: options.maxFramePayloadBytes ?? MAX_FRAME_PAYLOAD_BYTES,
   };
   if (!Number.isInteger(resolved.frameItems) || resolved.frameItems < 1 || resolved.frameItems > 0xffffffff) {
     throw new Error(`frameItems is ${resolved.frameItems}: use a positive integer (default ${DEFAULT_FRAME_ITEMS})`);
   }
-  if (!Number.isInteger(resolved.frameBytes) || resolved.frameBytes < 1) {
-    throw new Error(`frameBytes is ${resolved.frameBytes}: use a positive integer (default ${DEFAULT_FRAME_BYTES})`);
+  if (!Number.isInteger(resolved.maxFramePayloadBytes) || resolved.maxFramePayloadBytes < 1 || resolved.maxFramePayloadBytes > MAX_FRAME_PAYLOAD_BYTES) {
+    throw new Error(
+      `maxFramePayloadBytes is ${resolved.maxFramePayloadBytes}: use a positive integer up to ${MAX_FRAME_PAYLOAD_BYTES}, the largest frame payload readers accept (the default)`,
+    );
+  }
+  if (!Number.isInteger(resolved.frameBytes) || resolved.frameBytes < 1 || resolved.frameBytes > resolved.maxFramePayloadBytes) {
+    throw new Error(`frameBytes is ${resolved.frameBytes}: use a positive integer up to ${resolved.maxFramePayloadBytes} (default ${DEFAULT_FRAME_BYTES})`);
   }
   if (!Number.isInteger(resolved.deflateLevel) || resolved.deflateLevel < 0 || resolved.deflateLevel > 9) {
     throw new Error(`deflateLevel is ${resolved.deflateLevel}: use 0-9 (default ${DEFAULT_DEFLATE_LEVEL})`);
@@ -96,9 +110,10 @@ export class SnapshotEncoder {
       );
     }
     if (this.frameType !== FRAME_TYPE_ROWS) this.switchTo(FRAME_TYPE_ROWS);
+    const start = this.payload.length;
     this.payload.writeRow(row);
     this.totals.rows++;
-    if (++this.frameCount >= this.options.frameItems || this.payload.length >= this.options.frameBytes) this.closeFrame();
+    if (++this.frameCount >= this.options.frameItems || this.payload.length >= this.options.frameBytes) this.closeFrame(start, row[0] ?? null);
   }
 
   /** Adds `rows[start..end)`; a range lets callers slice a big batch without copying it. */
@@ -109,9 +124,10 @@ export class SnapshotEncoder {
   addTombstone(key: RowKey): void {
     if (typeof key !== 'string') throw new TypeError(`tombstone ${this.totals.tombstones} is ${typeof key}: a key is the id as text`);
     if (this.frameType !== FRAME_TYPE_TOMBSTONES) this.switchTo(FRAME_TYPE_TOMBSTONES);
+    const start = this.payload.length;
     this.payload.writeValue(key);
     this.totals.tombstones++;
-    if (++this.frameCount >= this.options.frameItems || this.payload.length >= this.options.frameBytes) this.closeFrame();
+    if (++this.frameCount >= this.options.frameItems || this.payload.length >= this.options.frameBytes) this.closeFrame(start, key);
   }
 
   addTombstones(keys: readonly RowKey[]): void {
@@ -159,10 +175,18 @@ export class SnapshotEncoder {
     this.frameType = type;
   }
 
-  private closeFrame(): void {
+  /** `lastStart` and `lastId`, when known: where the frame's last item begins, and its id (for the error). */
+  private closeFrame(lastStart = -1, lastId: string | null = null): void {
     if (this.frameCount === 0) return;
     const raw = this.payload.view();
+    // Readers refuse a frame above the limit, so the write must fail here: the error ends
+    // the stream, which aborts the upload, and no manifest names the object. Both checks
+    // compare lengths at hand (the raw one before deflating). The open frame is kept, so
+    // any later add or finish fails the same way instead of writing a file without it.
+    const limit = this.options.maxFramePayloadBytes;
+    if (raw.length > limit) throw this.frameTooLarge(raw.length, raw.length, lastStart, lastId);
     const stored = this.deflate ? deflateRawSync(raw, { level: this.options.deflateLevel }) : raw;
+    if (stored.length > limit) throw this.frameTooLarge(stored.length, raw.length, lastStart, lastId);
     const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + stored.length);
     frame[0] = this.frameType;
     frame.writeUInt32BE(this.frameCount, 1);
@@ -174,6 +198,23 @@ export class SnapshotEncoder {
     this.totals.frames++;
     this.frameCount = 0;
     this.payload.reset();
+  }
+
+  private frameTooLarge(stored: number, raw: number, lastStart: number, lastId: string | null): RangeError {
+    const { maxFramePayloadBytes: limit, frameBytes } = this.options;
+    const what = this.frameType === FRAME_TYPE_ROWS ? 'row' : 'tombstone';
+    const size = stored === raw ? `${raw} bytes` : `${stored} bytes deflated (${raw} raw)`;
+    const which = limit === MAX_FRAME_PAYLOAD_BYTES ? 'MAX_FRAME_PAYLOAD_BYTES, the most snapshot readers accept' : 'maxFramePayloadBytes';
+    const last = `${what}${lastId === null ? '' : ` id ${lastId}`}`;
+    const lastBytes = lastStart >= 0 ? raw - lastStart : this.frameCount === 1 ? raw : undefined;
+    const advice =
+      lastBytes !== undefined && (lastBytes > limit || this.frameCount === 1)
+        ? `The ${last} alone is ${lastBytes} bytes (its values as text), too large for one frame: no frame or batch setting splits one ${what}; shorten that value in the source.`
+        : `The last ${last} is ${lastBytes ?? 'an unknown number of'} bytes: lower frameBytes (now ${frameBytes}) so frames close well before the limit.`;
+    return new RangeError(
+      `a snapshot frame of ${this.header.kind} for client ${this.header.clientId} holds ${this.frameCount} ${what}s in ${size}, ` +
+        `above the frame payload limit of ${limit} bytes (${which}), so this file cannot be written. ${advice}`,
+    );
   }
 
   private emit(chunk: Buffer): void {

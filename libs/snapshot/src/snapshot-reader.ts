@@ -108,13 +108,19 @@ async function* frames(input: ByteInput, header: SnapshotHeader, onTrailer: (tot
       const rawLength = fields.readUInt32BE(8);
       const payloadCrc = fields.readUInt32BE(12);
       const compressed = header.compression === 'deflate';
+      // The encoder refuses to write a frame above this limit, so a larger length is corrupt.
+      if (rawLength > MAX_FRAME_PAYLOAD_BYTES || storedLength > MAX_FRAME_PAYLOAD_BYTES) {
+        throw new SnapshotFormatError(
+          'corrupt-frame',
+          `frame header gives ${storedLength}/${rawLength} bytes, above the frame payload limit of ${MAX_FRAME_PAYLOAD_BYTES} bytes`,
+          frameOffset,
+        );
+      }
       if (
         count === 0 ||
         // Every item takes at least one byte per value: a count above that is corrupt, and
         // must not reach an array allocation.
         count * (type === FRAME_TYPE_ROWS ? header.columns.length : 1) > rawLength ||
-        rawLength > MAX_FRAME_PAYLOAD_BYTES ||
-        storedLength > MAX_FRAME_PAYLOAD_BYTES ||
         (!compressed && storedLength !== rawLength)
       ) {
         throw new SnapshotFormatError('corrupt-frame', `frame header is inconsistent (${count} items, ${storedLength}/${rawLength} bytes)`, frameOffset);
