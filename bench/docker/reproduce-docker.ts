@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import pg from 'pg';
 import type { ResourceProfile } from '@storage-builder/resources';
 import { provisionServices } from '@storage-builder/services';
 import { SnapshotStore } from '@storage-builder/snapshot';
+import { createSourcePool } from '@storage-builder/source-db';
 import { StorageUpdater, targetsOf } from '@storage-builder/updater';
 import { cleanUpOnSignal, loadInputs, parseCommandLine, runMain } from '../reproduce/command-lifecycle';
 import { loadDataProfile, loadResourceProfile, scaleDataProfile } from '../reproduce/load-profiles';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   log('Provisioning services…');
   await using services = await provisionServices({ label: 'reproduce-docker', redis: false });
   for (const line of services.describe()) log(`  ${line}`);
-  const pool = new pg.Pool({ connectionString: services.postgres.url, max: 4 });
+  const pool = createSourcePool({ connectionString: services.postgres.url, max: 4 });
   const s3 = new S3Client(services.objectStore.clientConfig);
   // Ctrl-C or SIGTERM: this invocation's containers (by label), then the services.
   const removeSignalHandlers = cleanUpOnSignal("removing this run's containers and the services", async () => {

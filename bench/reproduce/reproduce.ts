@@ -11,7 +11,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { detectCgroups, type ResourceProfile } from '@storage-builder/resources';
 import { provisionPostgres, provisionServices, type ProviderName } from '@storage-builder/services';
-import { migrate, seedDatabase, type DataProfile } from '@storage-builder/source-db';
+import { createSourcePool, migrate, seedDatabase, type DataProfile } from '@storage-builder/source-db';
 import { checkClaims } from './claims';
 import { cleanUpOnSignal, loadInputs, parseCommandLine, runMain } from './command-lifecycle';
 import { loadDataProfile, loadResourceProfile, scaleDataProfile } from './load-profiles';
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   log(`Provisioning services (${provider})…`);
   await using services = await provisionServices({ label: 'reproduce', provider, redis: false });
   for (const line of services.describe()) log(`  ${line}`);
-  const pool = new pg.Pool({ connectionString: services.postgres.url, max: 4 });
+  const pool = createSourcePool({ connectionString: services.postgres.url, max: 4 });
   const s3 = new S3Client(services.objectStore.clientConfig);
   // Ctrl-C or SIGTERM: the sandbox removes its groups and processes; this removes the services.
   const removeSignalHandlers = cleanUpOnSignal('stopping and removing the services', async () => {

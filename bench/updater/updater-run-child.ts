@@ -6,9 +6,9 @@
 // alone; the PostgreSQL server's CPU and the object store's are not in them.
 import { getHeapStatistics } from 'node:v8';
 import { S3Client } from '@aws-sdk/client-s3';
-import pg from 'pg';
 import { s3ClientConfig } from '@storage-builder/services';
 import { readManifest, SnapshotStore, type SerializerStrategy } from '@storage-builder/snapshot';
+import { createSourcePool } from '@storage-builder/source-db';
 import { StorageUpdater } from '@storage-builder/updater';
 import { summaryFigures, type SummaryFigures } from './summary-figures';
 
@@ -51,7 +51,7 @@ function required(name: string): string {
 
 async function main(): Promise<ChildMeasurement> {
   const settings = JSON.parse(required('UPDATER_BENCH_RUN')) as ChildSettings;
-  const pool = new pg.Pool({ connectionString: required('DATABASE_URL'), max: settings.parallelism + 2 });
+  const pool = createSourcePool({ connectionString: required('DATABASE_URL'), max: settings.parallelism + 2 });
   const s3 = new S3Client(
     s3ClientConfig({
       endpoint: required('S3_ENDPOINT'),

@@ -7,6 +7,7 @@ import { resolveChangeFeedOptions, type ChangeFeedOptions, type ResolvedChangeFe
 import { readHorizon, type HorizonReport } from './horizon-report';
 import { assertSchemaCurrent } from './migrate';
 import { lease, type Lease } from './sql-source';
+import { SOURCE_CLIENT_ENCODING } from './source-pool';
 
 /**
  * One read of a target's changes, inside one `REPEATABLE READ READ ONLY` transaction that
@@ -50,15 +51,24 @@ export async function openChangeFeed(options: ChangeFeedOptions): Promise<Change
     // The snapshot types expect ISO dates (RowValues); set per transaction, not per session.
     await client.query(`SET LOCAL DateStyle = 'ISO, YMD'`);
     await assertSchemaCurrent(client);
-    const { rows } = await client.query<{ xmin: string; xmax: string; running: number; known: boolean; database: string }>(
+    const { rows } = await client.query<{ xmin: string; xmax: string; running: number; known: boolean; database: string; encoding: string }>(
       `SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax,
               (SELECT count(*) FROM pg_snapshot_xip(s))::int AS running,
               EXISTS (SELECT 1 FROM clients WHERE id = $1) AS known,
-              current_database() AS database
+              current_database() AS database,
+              current_setting('client_encoding') AS encoding
          FROM pg_current_snapshot() s`,
       [resolved.clientId],
     );
     const snapshot = rows[0]!;
+    // The COPY text is parsed as UTF-8. Pools from createSourcePool always use UTF8, but a
+    // caller's own client may have run SET client_encoding: refuse rather than mis-decode.
+    if (snapshot.encoding.toUpperCase() !== SOURCE_CLIENT_ENCODING) {
+      throw new Error(
+        `the source connection uses client_encoding ${snapshot.encoding}, database "${snapshot.database}": the change feed reads text as UTF-8. ` +
+          `Hand it a pool from createSourcePool, or run SET client_encoding = '${SOURCE_CLIENT_ENCODING}' on the connection first`,
+      );
+    }
     if (!snapshot.known) {
       throw new Error(`clientId ${resolved.clientId} is not in the clients table of database "${snapshot.database}": seed it or insert it into clients first`);
     }

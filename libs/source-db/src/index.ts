@@ -3,6 +3,8 @@ export type { MigrationResult } from './migrate';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations';
 export type { Migration } from './migrations';
 export type { SqlSource } from './sql-source';
+export { createSourcePool, SOURCE_CLIENT_ENCODING } from './source-pool';
+export type { SourcePoolOptions } from './source-pool';
 export { openChangeFeed } from './change-feed';
 export type { ChangeFeed } from './change-feed';
 export { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE } from './feed-options';

@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { provisionPostgres } from '@storage-builder/services';
 import { migrate } from '../migrate';
+import { createSourcePool } from '../source-pool';
 
 /** A database of its own (DATABASE_URL or embedded), migrated, with a pool; disposing ends both. */
 export interface MigratedDatabase extends AsyncDisposable {
@@ -12,7 +13,7 @@ const POOL_END_TIMEOUT_MS = 5_000;
 
 export async function migratedDatabase(label: string, options: { migrated?: boolean } = {}): Promise<MigratedDatabase> {
   const handle = await provisionPostgres({ label });
-  const pool = new pg.Pool({ connectionString: handle.url, max: 6 });
+  const pool = createSourcePool({ connectionString: handle.url, max: 6 });
   try {
     if (options.migrated ?? true) await migrate(pool);
   } catch (error) {

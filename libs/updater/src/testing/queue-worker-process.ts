@@ -2,8 +2,8 @@
 // the environment; it prints "took <target>" when it starts a job, so a test can kill it
 // while it holds one.
 import { S3Client } from '@aws-sdk/client-s3';
-import pg from 'pg';
 import { SnapshotStore } from '@storage-builder/snapshot';
+import { createSourcePool } from '@storage-builder/source-db';
 import { StorageUpdater } from '../storage-updater';
 import { startTargetWorker } from '../distributed/target-worker';
 
@@ -13,7 +13,7 @@ const env = (name: string): string => {
   return value;
 };
 
-const pool = new pg.Pool({ connectionString: env('DATABASE_URL'), max: 4 });
+const pool = createSourcePool({ connectionString: env('DATABASE_URL'), max: 4 });
 const s3 = new S3Client(JSON.parse(env('S3_CLIENT_CONFIG')));
 const store = new SnapshotStore({ s3, bucket: env('S3_BUCKET') });
 const holdMs = Number(process.env['HOLD_TARGET_MS'] ?? 0);
