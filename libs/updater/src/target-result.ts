@@ -25,6 +25,13 @@ export type TargetResult =
       readonly durationMs: number;
       /** CPU of the whole process while this target ran: exact at parallelism 1, shared above it. */
       readonly cpuMs: number;
+      /**
+       * Set in a distributed run when the queue deduplicated this target into the job of
+       * another run: that run's id and when the attempt that produced this result started,
+       * which was after this run asked (an attempt started earlier is not reported: the
+       * target is run again). Absent when this run's own job produced the result.
+       */
+      readonly joined?: { readonly runId: string; readonly startedAt: string };
     }
   | { readonly state: 'failed'; readonly target: Target; readonly error: string; readonly attempts: number; readonly durationMs: number }
   | { readonly state: 'aborted'; readonly target: Target; readonly durationMs: number }
@@ -61,6 +68,47 @@ export function summarize(runId: string, startedAt: Date, durationMs: number, cp
     rows: completed.reduce((sum, r) => sum + r.rows, 0),
     tombstones: completed.reduce((sum, r) => sum + r.tombstones, 0),
     bytes: completed.reduce((sum, r) => sum + r.bytes, 0),
+    results,
+  };
+}
+
+/** What `verify` found of one target, and what it did about it. */
+export type VerifyResult =
+  | { readonly state: 'ok'; readonly target: Target; readonly objects: number; readonly bytes: number }
+  /** No manifest yet: the next run publishes a base. */
+  | { readonly state: 'absent'; readonly target: Target }
+  /** Another writer holds the target; verify it again later. */
+  | { readonly state: 'held'; readonly target: Target; readonly holder: string }
+  /** Damaged, and rebuilt from a full read: `result` is that rebuild. */
+  | { readonly state: 'healed'; readonly target: Target; readonly problem: string; readonly result: TargetResult }
+  /** Damaged, and not healed: asked not to, or `rebuild` says why it did not complete. */
+  | { readonly state: 'broken'; readonly target: Target; readonly problem: string; readonly rebuild?: TargetResult };
+
+export interface VerifySummary {
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly targets: number;
+  readonly ok: number;
+  readonly absent: number;
+  readonly held: number;
+  readonly healed: number;
+  readonly broken: number;
+  readonly results: readonly VerifyResult[];
+}
+
+export function summarizeVerify(runId: string, startedAt: Date, durationMs: number, results: readonly VerifyResult[]): VerifySummary {
+  const count = (state: VerifyResult['state']) => results.filter((r) => r.state === state).length;
+  return {
+    runId,
+    startedAt: startedAt.toISOString(),
+    durationMs,
+    targets: results.length,
+    ok: count('ok'),
+    absent: count('absent'),
+    held: count('held'),
+    healed: count('healed'),
+    broken: count('broken'),
     results,
   };
 }

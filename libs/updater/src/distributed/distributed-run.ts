@@ -18,6 +18,16 @@ export interface DistributedRunOptions extends QueueSettings {
  * The producer side of a distributed UpdateAll: one job per target, deduplicated by target
  * id so that a target already queued or running (from this run or another) is not run a
  * second time at once; then it waits for every job and collects the results.
+ *
+ * A deduplicated add returns the other run's job. Its result is this run's only when the
+ * attempt that produced it started after this run's add, i.e. read data at least as fresh
+ * as this request: it is then reported `completed` with `joined` (the other run's id and
+ * when that attempt started). When the attempt that finished had already started at our
+ * add (its read may predate this request), the run waits for it to finish, enqueues a
+ * fresh job for the target and reports that one. Whether an attempt is newer is told by
+ * the job's started-attempts counter read just after the add, not by clocks; a job that
+ * became active between the add and that read counts as older, which costs a re-run,
+ * never stale data. So a result never passes for data older than the request.
  */
 export class DistributedRunner {
   private readonly settings: ResolvedQueueSettings;
@@ -53,24 +63,14 @@ export class DistributedRunner {
     const startedAt = new Date();
     emitProgress(this.options.onProgress, { type: 'run-started', runId, targets: targets.length }, this.logger);
 
-    const jobs = new Map<string, Target>();
+    const jobs = new Map<string, TrackedJob>();
     for (const target of targets) {
-      const job = await queue.add(
-        'target',
-        { runId, clientId: target.clientId, kind: target.kind },
-        {
-          deduplication: { id: targetId(target) },
-          attempts: this.settings.attempts,
-          backoff: { type: 'exponential', delay: JOB_BACKOFF_MS, jitter: 0.5 },
-          removeOnComplete: { age: 24 * 3600 },
-          removeOnFail: { age: 7 * 24 * 3600 },
-        },
-      );
-      jobs.set(job.id!, target);
+      const tracked = await this.enqueue(queue, runId, target);
+      jobs.set(tracked.jobId, tracked);
     }
-    this.logger.log('info', 'distributed run enqueued', { runId, targets: targets.length, jobs: jobs.size });
+    this.logger.log('info', 'distributed run enqueued', { runId, targets: targets.length, jobs: jobs.size, joined: [...jobs.values()].filter((j) => j.joined).length });
 
-    const results = await this.collect({ queue, events }, runId, jobs, targets.length, runOptions.signal);
+    const results = await this.collect({ queue, events }, runId, targets, jobs, runOptions.signal);
     const summary = summarize(runId, startedAt, Date.now() - startedAt.getTime(), 0, targets.map((t) => results.get(targetId(t))!));
     emitProgress(this.options.onProgress, { type: 'run-finished', summary }, this.logger);
     return summary;
@@ -80,6 +80,34 @@ export class DistributedRunner {
     const connections = this.connections;
     this.connections = undefined;
     if (connections) await Promise.allSettled([connections.events.close(), connections.queue.close()]);
+  }
+
+  /** Adds the target's job, or finds the job of another run it was deduplicated into. */
+  private async enqueue(queue: Queue<TargetJobData, TargetResult>, runId: string, target: Target): Promise<TrackedJob> {
+    const added = await queue.add(
+      'target',
+      { runId, clientId: target.clientId, kind: target.kind },
+      {
+        deduplication: { id: targetId(target) },
+        attempts: this.settings.attempts,
+        backoff: { type: 'exponential', delay: JOB_BACKOFF_MS, jitter: 0.5 },
+        removeOnComplete: { age: 24 * 3600 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    );
+    const jobId = added.id!;
+    // BullMQ returns the existing job's id but the data given to add: read the stored job.
+    const stored = await Job.fromId<TargetJobData, TargetResult>(queue, jobId);
+    if (!stored || stored.data.runId === runId) return { jobId, target };
+    this.logger.log('info', 'target joined the job of another run', {
+      runId,
+      target: targetId(target),
+      jobId,
+      joinedRunId: stored.data.runId,
+      attemptsStarted: stored.attemptsStarted,
+      processedOn: stored.processedOn ? new Date(stored.processedOn).toISOString() : undefined,
+    });
+    return { jobId, target, joined: { runId: stored.data.runId, attemptsStarted: stored.attemptsStarted } };
   }
 
   private connect() {
@@ -98,21 +126,25 @@ export class DistributedRunner {
   private collect(
     { queue, events }: { queue: Queue<TargetJobData, TargetResult>; events: QueueEvents },
     runId: string,
-    jobs: Map<string, Target>,
-    total: number,
+    targets: readonly Target[],
+    jobs: Map<string, TrackedJob>,
     signal: AbortSignal | undefined,
   ): Promise<Map<string, TargetResult>> {
     const results = new Map<string, TargetResult>();
+    const expected = new Set(targets.map(targetId)).size;
+    let finished = false;
     return new Promise((resolve, reject) => {
       const settle = (jobId: string, result: TargetResult) => {
-        const target = jobs.get(jobId);
-        if (!target || results.has(targetId(target))) return;
-        results.set(targetId(target), result);
-        emitProgress(this.options.onProgress, { type: 'target-finished', runId, result, done: results.size, total }, this.logger);
-        if (results.size === jobs.size) finish();
+        const tracked = jobs.get(jobId);
+        if (finished || !tracked || results.has(targetId(tracked.target))) return;
+        results.set(targetId(tracked.target), result);
+        emitProgress(this.options.onProgress, { type: 'target-finished', runId, result, done: results.size, total: targets.length }, this.logger);
+        if (results.size === expected) finish();
       };
       const check = async (jobId: string) => {
-        const target = jobs.get(jobId)!;
+        const tracked = jobs.get(jobId);
+        if (!tracked || results.has(targetId(tracked.target))) return;
+        const { target, joined } = tracked;
         const disappeared: TargetResult = { state: 'failed', target, error: 'the job disappeared from the queue', attempts: 0, durationMs: 0 };
         // The state first, then the job: a job read while active and found completed a moment
         // later would carry no return value yet.
@@ -121,19 +153,31 @@ export class DistributedRunner {
         if (state !== 'completed' && state !== 'failed') return;
         const job = await Job.fromId<TargetJobData, TargetResult>(queue, jobId);
         if (!job) return settle(jobId, disappeared);
-        if (state === 'completed') settle(jobId, job.returnvalue);
-        else settle(jobId, { state: 'failed', target, error: job.failedReason, attempts: job.attemptsMade, durationMs: 0 });
+        if (joined && job.attemptsStarted <= joined.attemptsStarted) {
+          // The attempt that finished had started before this run asked: run the target again.
+          // Its deduplication key went with it, so this add makes a job (or joins a newer one).
+          if (finished || jobs.get(jobId) !== tracked) return;
+          jobs.delete(jobId);
+          this.logger.log('info', 'the joined job had started before this run: enqueuing the target again', { runId, target: targetId(target), jobId, joinedRunId: joined.runId, state });
+          const fresh = await this.enqueue(queue, runId, target);
+          if (finished) return;
+          jobs.set(fresh.jobId, fresh);
+          return check(fresh.jobId);
+        }
+        if (state === 'completed') settle(jobId, joined ? joinedResult(job, joined.runId) : job.returnvalue);
+        else settle(jobId, { state: 'failed', target, error: joined ? `${job.failedReason} (in the job of run ${joined.runId}, which this run joined)` : job.failedReason, attempts: job.attemptsMade, durationMs: 0 });
       };
       const onEvent = ({ jobId }: { jobId: string }) => void check(jobId).catch(reject);
-      const sweep = () => Promise.all([...jobs.keys()].filter((id) => !results.has(targetId(jobs.get(id)!))).map(check)).catch(reject);
+      const sweep = () => Promise.all([...jobs.values()].filter((j) => !results.has(targetId(j.target))).map((j) => check(j.jobId))).catch(reject);
       const timer = setInterval(sweep, this.options.pollIntervalMs ?? 1_000);
       const onAbort = () => {
-        for (const [, target] of jobs) {
+        for (const target of targets) {
           if (!results.has(targetId(target))) results.set(targetId(target), { state: 'skipped', target, reason: 'the run stopped waiting; the job stays queued' });
         }
         finish();
       };
       const finish = () => {
+        finished = true;
         clearInterval(timer);
         events.off('completed', onEvent);
         events.off('failed', onEvent);
@@ -143,10 +187,25 @@ export class DistributedRunner {
       events.on('completed', onEvent);
       events.on('failed', onEvent);
       signal?.addEventListener('abort', onAbort, { once: true });
-      if (jobs.size === 0) finish();
+      if (expected === 0) finish();
       void sweep();
     });
   }
+}
+
+/** A target's job as this run follows it. */
+interface TrackedJob {
+  readonly jobId: string;
+  readonly target: Target;
+  /** Set when the add was deduplicated into another run's job: that run, and how many attempts the job had started just after the add. */
+  readonly joined?: { readonly runId: string; readonly attemptsStarted: number };
+}
+
+/** The result of a joined job whose finishing attempt started after this run's add. */
+function joinedResult(job: Job<TargetJobData, TargetResult>, joinedRunId: string): TargetResult {
+  const result = job.returnvalue;
+  if (result.state !== 'completed') return result;
+  return { ...result, joined: { runId: joinedRunId, startedAt: new Date(job.processedOn ?? job.timestamp).toISOString() } };
 }
 
 /** A Redis URL fit for messages: the password replaced. */
