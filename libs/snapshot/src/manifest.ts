@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { compareWatermarks, isDataKind, parseClientId, parseWatermark, targetId, type Target, type Watermark } from '@storage-builder/data-model';
 
 export const MANIFEST_VERSION = 1;
@@ -28,6 +29,11 @@ export interface SnapshotManifest {
   readonly target: Target;
   /** Bumped by every commit; object keys carry the generation that wrote them. */
   readonly generation: number;
+  /**
+   * The fencing token of the writer that committed it (its lease's token, see FORMAT.md);
+   * 0 for a writer without a lease. Only grows along a target's history.
+   */
+  readonly fence: number;
   /** Every change below it is in base + deltas; the next delta starts here. */
   readonly watermark: Watermark;
   readonly base: ManifestBase;
@@ -35,7 +41,11 @@ export interface SnapshotManifest {
   readonly committedAt: string;
 }
 
-export type ManifestErrorCode = 'malformed' | 'missing-object' | 'object-mismatch';
+/**
+ * `unsupported-version`: written by a newer release; never rebuilt over, since that writer
+ * may still be running (a rolling deploy). `malformed`: unreadable, so replaced by a new base.
+ */
+export type ManifestErrorCode = 'malformed' | 'unsupported-version' | 'missing-object' | 'object-mismatch';
 
 /** A manifest that cannot be trusted, or an object it names that is missing or different. */
 export class ManifestError extends Error {
@@ -68,7 +78,15 @@ export function parseManifest(text: string, source: string, expected?: Target): 
   };
   const record = asRecord(value, 'manifest', fail);
   if (record.manifestVersion !== MANIFEST_VERSION) {
-    fail('manifestVersion', `is ${JSON.stringify(record.manifestVersion)}: this reader reads version ${MANIFEST_VERSION}`);
+    const version = record.manifestVersion;
+    if (typeof version === 'number' && Number.isSafeInteger(version) && version > MANIFEST_VERSION) {
+      throw new ManifestError(
+        'unsupported-version',
+        `${source}: manifestVersion is ${version}: this reader reads version ${MANIFEST_VERSION}; a newer release wrote it, so run that release (this one leaves the target alone)`,
+        'manifestVersion',
+      );
+    }
+    fail('manifestVersion', `is ${JSON.stringify(version)}: this reader reads version ${MANIFEST_VERSION}`);
   }
   const targetRecord = asRecord(record.target, 'target', fail);
   if (!isDataKind(targetRecord.kind)) fail('target.kind', `is ${JSON.stringify(targetRecord.kind)}: not a data kind`);
@@ -82,6 +100,9 @@ export function parseManifest(text: string, source: string, expected?: Target): 
   if (expected && targetId(expected) !== targetId(target)) fail('target', `is ${targetId(target)}, expected ${targetId(expected)}`);
   const generation = record.generation;
   if (typeof generation !== 'number' || !Number.isSafeInteger(generation) || generation < 1) fail('generation', `is ${JSON.stringify(generation)}: a positive integer`);
+  // Absent in manifests written before leases existed.
+  const fence = record.fence ?? 0;
+  if (typeof fence !== 'number' || !Number.isSafeInteger(fence) || fence < 0) fail('fence', `is ${JSON.stringify(fence)}: an integer >= 0`);
   const watermark = (field: string, raw: unknown) => {
     try {
       return parseWatermark(raw, field);
@@ -121,7 +142,7 @@ export function parseManifest(text: string, source: string, expected?: Target): 
   if (typeof record.committedAt !== 'string') fail('committedAt', 'is not a string');
   const keys = [base.key, ...deltas.map((d) => d.key)];
   if (new Set(keys).size !== keys.length) fail('deltas', 'name the same object twice');
-  return { manifestVersion: MANIFEST_VERSION, target, generation: generation as number, watermark: current, base, deltas, committedAt: record.committedAt as string };
+  return { manifestVersion: MANIFEST_VERSION, target, generation: generation as number, fence: fence as number, watermark: current, base, deltas, committedAt: record.committedAt as string };
 }
 
 function asRecord(value: unknown, field: string, fail: (field: string, why: string) => never): Record<string, unknown> {
@@ -143,14 +164,31 @@ export function generationOfKey(key: string): number | undefined {
 }
 
 /**
- * Data objects under a target that its manifest does not name and that no later writer can
- * still be committing: leftovers of attempts that crashed before their manifest commit.
- * Objects of a newer generation are left alone, since a writer may be about to commit them.
+ * The last part of a data object's key: the writer's fencing token and a random tag, so
+ * that no two attempts ever write the same key and a leftover says which lease wrote it.
  */
-export function strayKeys(manifest: SnapshotManifest, listed: readonly string[]): string[] {
+export function attemptTag(fence: number, random: () => string = () => randomBytes(4).toString('hex')): string {
+  return `f${fence}-${random()}`;
+}
+
+/** The fencing token in a data object's key; 0 for keys written before attempt tags existed. */
+export function fenceOfKey(key: string): number {
+  const match = /-f(\d+)-[0-9a-f]{8}\.snap$/.exec(key);
+  return match ? Number(match[1]) : 0;
+}
+
+/**
+ * Data objects under a target that its manifest does not name and that no writer can still
+ * commit: those of an older fencing token (their writer lost the lease, so its commit is
+ * refused), and those of this writer's own token from an older generation (its own failed
+ * attempts). Objects of a newer token belong to a writer that may be about to commit.
+ */
+export function strayKeys(manifest: SnapshotManifest, listed: readonly string[], fence: number): string[] {
   const named = new Set([manifest.base.key, ...manifest.deltas.map((d) => d.key)]);
   return listed.filter((key) => {
     const generation = generationOfKey(key);
-    return generation !== undefined && generation <= manifest.generation && !named.has(key);
+    if (generation === undefined || named.has(key)) return false;
+    const writer = fenceOfKey(key);
+    return writer < fence || (writer === fence && generation <= manifest.generation);
   });
 }

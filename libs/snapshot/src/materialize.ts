@@ -3,7 +3,7 @@ import { checksumHex, ManifestError, type ManifestObject, type SnapshotManifest 
 import { readManifest } from './manifest-store';
 import type { SnapshotTotals } from './snapshot-encoder';
 import { SnapshotFormatError } from './snapshot-format-error';
-import { readSnapshot } from './snapshot-reader';
+import { readSnapshot, type SnapshotBatch } from './snapshot-reader';
 import type { SnapshotExpectation } from './snapshot-header';
 import type { SnapshotStore } from './snapshot-store';
 
@@ -27,19 +27,40 @@ export async function materializeTarget(store: SnapshotStore, target: Target, si
 
 export async function materializeManifest(store: SnapshotStore, manifest: SnapshotManifest, signal?: AbortSignal): Promise<MaterializedTarget> {
   const rows = new Map<RowKey, RowValues>();
-  const target = manifest.target;
-  await applyObject(store, manifest.base, { target, fromWatermark: null, toWatermark: manifest.base.watermark }, rows, signal);
-  for (const delta of manifest.deltas) {
-    await applyObject(store, delta, { target, fromWatermark: delta.fromWatermark, toWatermark: delta.toWatermark }, rows, signal);
-  }
+  const apply = (batch: SnapshotBatch) => {
+    if (batch.type === 'rows') {
+      for (const row of batch.rows) rows.set(row[0] as RowKey, row);
+    } else {
+      for (const key of batch.keys) rows.delete(key);
+    }
+  };
+  await readManifestObjects(store, manifest, apply, signal);
   return { manifest, rows, watermark: manifest.watermark };
 }
 
-async function applyObject(
+/**
+ * Reads every object the manifest names, in chain order, through the snapshot reader (so
+ * every frame and trailer checksum is verified) and hands each batch to `onBatch`. Throws
+ * on a missing object, a malformed file, or one that differs from what the manifest recorded.
+ */
+export async function readManifestObjects(
+  store: SnapshotStore,
+  manifest: SnapshotManifest,
+  onBatch: (batch: SnapshotBatch) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const target = manifest.target;
+  await readObject(store, manifest.base, { target, fromWatermark: null, toWatermark: manifest.base.watermark }, onBatch, signal);
+  for (const delta of manifest.deltas) {
+    await readObject(store, delta, { target, fromWatermark: delta.fromWatermark, toWatermark: delta.toWatermark }, onBatch, signal);
+  }
+}
+
+async function readObject(
   store: SnapshotStore,
   entry: ManifestObject,
   expect: SnapshotExpectation,
-  rows: Map<RowKey, RowValues>,
+  onBatch: (batch: SnapshotBatch) => void,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   signal?.throwIfAborted();
@@ -50,13 +71,7 @@ async function applyObject(
   let totals: SnapshotTotals | undefined;
   try {
     const reader = await readSnapshot(object.body, expect);
-    for await (const batch of reader.batches) {
-      if (batch.type === 'rows') {
-        for (const row of batch.rows) rows.set(row[0] as RowKey, row);
-      } else {
-        for (const key of batch.keys) rows.delete(key);
-      }
-    }
+    for await (const batch of reader.batches) onBatch(batch);
     totals = reader.totals();
   } catch (error) {
     // The reader knows the byte, not the object: without the key a corrupt file cannot be found.

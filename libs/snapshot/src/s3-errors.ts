@@ -10,7 +10,7 @@ export function isNotFound(error: unknown): boolean {
 }
 
 /** Why a write was refused because someone else wrote first. */
-export type SnapshotConflictCode = 'precondition-failed' | 'object-exists' | 'manifest-changed' | 'watermark-mismatch';
+export type SnapshotConflictCode = 'precondition-failed' | 'object-exists' | 'manifest-changed' | 'watermark-mismatch' | 'fenced';
 
 /**
  * Another writer got there first (S3 answered 412, or the manifest moved under us). The

@@ -1,7 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { parseWatermark, type RowValues, type Target } from '@storage-builder/data-model';
 import { describe, expect, it } from 'vitest';
-import { ManifestError } from './manifest';
+import { attemptTag, ManifestError } from './manifest';
 import { commitManifest, readManifest } from './manifest-store';
 import { materializeTarget } from './materialize';
 import { SnapshotConflictError } from './s3-errors';
@@ -86,7 +86,7 @@ describe('snapshot publisher and materializer', () => {
   it('refuses a delta that does not start at the manifest watermark', async () => {
     await using env = await snapshotTestStore();
     const publisher = new SnapshotPublisher({ store: env.store });
-    await expect(publisher.publish({ target, fromWatermark: wm(5), toWatermark: wm(6), batches: [] })).rejects.toThrow(/has no manifest: publish a full snapshot/);
+    await expect(publisher.publish({ target, fromWatermark: wm(5), toWatermark: wm(6), batches: [] })).rejects.toThrow(/has no readable manifest: publish a full snapshot/);
     await publisher.publish({ target, fromWatermark: null, toWatermark: wm(10), batches: [] });
     const error = await publisher.publish({ target, fromWatermark: wm(5), toWatermark: wm(12), batches: [] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SnapshotConflictError);
@@ -117,14 +117,16 @@ describe('snapshot publisher and materializer', () => {
     expect(await env.listKeys()).toEqual(keysBefore);
   });
 
-  it('converges when a crashed attempt left a different object under the next key', async () => {
+  it('never overwrites an object: an attempt at the same generation and watermarks writes its own key', async () => {
     await using env = await snapshotTestStore();
-    const publisher = new SnapshotPublisher({ store: env.store });
+    const publisher = new SnapshotPublisher({ store: env.store, maxDeltaBytesRatio: 100 });
     await publisher.publish({ target, fromWatermark: null, toWatermark: wm(10), batches: [] });
-    const leftover = env.store.keys(target).delta(2, wm(10), wm(20));
+    const leftover = env.store.keys(target).delta(2, wm(10), wm(20), attemptTag(0));
     await env.s3.send(new PutObjectCommand({ Bucket: env.service.bucket, Key: leftover, Body: 'half of an older attempt' }));
     const result = await publisher.publish({ target, fromWatermark: wm(10), toWatermark: wm(20), batches: inBatches(generateRows({ count: 10 }), [10]) });
-    expect(result.object.key).toBe(leftover);
+    expect(result.object.key).not.toBe(leftover);
+    expect(result.object.key).toMatch(/\/g00000002-delta-10-20-f0-[0-9a-f]{8}\.snap$/);
+    expect((await env.store.getText(leftover))!.text).toBe('half of an older attempt');
     expect((await materializeTarget(env.store, target))!.rows.size).toBe(10);
   });
 
@@ -132,9 +134,9 @@ describe('snapshot publisher and materializer', () => {
     await using env = await snapshotTestStore();
     const publisher = new SnapshotPublisher({ store: env.store });
     const keys = env.store.keys(target);
-    const strays = [keys.base(1, wm(5)), keys.delta(1, wm(5), wm(6))];
-    const newer = keys.base(3, wm(50));
-    const otherTarget = env.store.keys({ ...target, kind: 'entities' }).base(1, wm(5));
+    const strays = [keys.base(1, wm(5), attemptTag(0)), keys.delta(1, wm(5), wm(6), attemptTag(0))];
+    const newer = keys.base(3, wm(50), attemptTag(0));
+    const otherTarget = env.store.keys({ ...target, kind: 'entities' }).base(1, wm(5), attemptTag(0));
     for (const key of [...strays, newer, otherTarget]) await env.store.putSmall(key, 'left by a crashed attempt');
 
     const base = await publisher.publish({ target, fromWatermark: null, toWatermark: wm(10), batches: inBatches(generateRows({ count: 10 }), [10]) });
@@ -142,9 +144,28 @@ describe('snapshot publisher and materializer', () => {
     expect(await env.listKeys()).toEqual([base.object.key, keys.manifest, newer, otherTarget].sort());
 
     // A delta does not list the target: it only removes what its manifest replaced.
-    await env.store.putSmall(keys.base(1, wm(7)), 'another leftover');
+    await env.store.putSmall(keys.base(1, wm(7), attemptTag(0)), 'another leftover');
     const delta = await publisher.publish({ target, fromWatermark: wm(10), toWatermark: wm(11), batches: [] });
     expect(delta.deleted).toEqual([]);
+  });
+
+  it('under a fence, removes objects of older tokens at any generation and keeps those of newer tokens', async () => {
+    await using env = await snapshotTestStore();
+    const publisher = new SnapshotPublisher({ store: env.store });
+    const keys = env.store.keys(target);
+    const fence = { token: 5, fence: <T>(commit: () => Promise<T>) => commit() };
+    const lostWriter = keys.delta(9, wm(5), wm(6), attemptTag(4));
+    const newerWriter = keys.base(2, wm(50), attemptTag(6));
+    for (const key of [lostWriter, newerWriter]) await env.store.putSmall(key, 'another writer');
+    const base = await publisher.publish({ target, fromWatermark: null, toWatermark: wm(10), batches: [], fence });
+    expect(base.manifest.fence).toBe(5);
+    expect(base.object.key).toContain('-f5-');
+    expect(base.deleted).toEqual([lostWriter]);
+    expect(await env.listKeys()).toEqual([base.object.key, keys.manifest, newerWriter].sort());
+    // A writer whose token is below the manifest's can never commit, whatever the store enforces.
+    const stale = { token: 4, fence: <T>(commit: () => Promise<T>) => commit() };
+    const error = await publisher.publish({ target, fromWatermark: wm(10), toWatermark: wm(11), batches: [], fence: stale }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'SnapshotConflictError', code: 'fenced' });
   });
 
   it('refuses a commit on a manifest that changed since it was read', async () => {

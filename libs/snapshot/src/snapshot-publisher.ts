@@ -1,16 +1,16 @@
 import type { ChangeBatch, RowKey, RowValues, Target, Watermark } from '@storage-builder/data-model';
 import { compareWatermarks, targetId } from '@storage-builder/data-model';
-import { TRAILER_BYTES, type Compression } from './format-constants';
-import { checksumHex, droppedKeys, strayKeys, type ManifestObject, type SnapshotManifest } from './manifest';
-import { commitManifest, readManifest, type CommitGuard, type ManifestVersion } from './manifest-store';
+import type { Compression } from './format-constants';
+import { attemptTag, checksumHex, droppedKeys, generationOfKey, strayKeys, type ManifestObject, type SnapshotManifest } from './manifest';
+import { commitManifest, readManifest, readTargetManifest, UNFENCED, type CommitFence, type CommitGuard, type ManifestVersion, type TargetManifest } from './manifest-store';
 import { materializeManifest } from './materialize';
-import type { StreamUploadResult, UploadConditions } from './multipart-upload';
+import type { StreamUploadResult } from './multipart-upload';
 import { s3Status, SnapshotConflictError } from './s3-errors';
 import { serializeSnapshot } from './serialize-snapshot';
 import { DEFAULT_SERIALIZER_STRATEGY, type SerializeCounters, type SerializerStrategy } from './serialize-types';
 import type { FrameOptions, SnapshotTotals } from './snapshot-encoder';
 import { snapshotHeader } from './snapshot-header';
-import type { SnapshotStore } from './snapshot-store';
+import type { ListedObject, SnapshotStore } from './snapshot-store';
 import type { BatchSizingOptions } from './memory-budget';
 
 /** Compact when the chain has more deltas than this. */
@@ -43,6 +43,12 @@ export interface PublishInput {
   readonly batches: AsyncIterable<ChangeBatch> | Iterable<ChangeBatch>;
   readonly strategy?: SerializerStrategy;
   readonly signal?: AbortSignal;
+  /** The manifest as the caller read it; read here when not given. A malformed one can only be replaced by a base. */
+  readonly current?: TargetManifest;
+  /** The target's objects as the caller listed them (see `inspectChain`); listed here for a new base when not given. */
+  readonly listed?: readonly ListedObject[];
+  /** The writer's lease: its token goes into the keys and the manifest, and the commit runs inside it. @defaultValue {@link UNFENCED} */
+  readonly fence?: CommitFence;
 }
 
 /** One committed publish: what was written and the manifest that now names it. */
@@ -55,14 +61,15 @@ export interface PublishResult {
   readonly guard: CommitGuard;
   /** Set when this publish also folded the chain into a new base. */
   readonly compaction: PublishResult | undefined;
-  /** Objects deleted after the commit: those the new manifest replaced and, on a new base, leftovers of crashed attempts. */
+  /** Objects deleted after the commit: those the new manifest replaced and leftovers of attempts that can no longer commit. */
   readonly deleted: readonly string[];
 }
 
 /**
  * The per-target write path, in the order that keeps S3 consistent: serialize and upload
- * the immutable data object, then commit the manifest conditionally, then delete what the
- * new manifest dropped. Callers save the watermark elsewhere only after this resolves.
+ * the immutable data object under a key no other attempt uses, then commit the manifest
+ * conditionally inside the writer's fence, then delete what no writer can commit any more.
+ * Callers save the watermark elsewhere only after this resolves.
  */
 export class SnapshotPublisher {
   readonly options: ResolvedPublisherOptions;
@@ -88,41 +95,52 @@ export class SnapshotPublisher {
 
   async publish(input: PublishInput): Promise<PublishResult> {
     const { store } = this.options;
-    const previous = await readManifest(store, input.target);
-    const generation = (previous?.manifest.generation ?? 0) + 1;
+    const fence = input.fence ?? UNFENCED;
+    const current = input.current ?? (await readTargetManifest(store, input.target));
     const keys = store.keys(input.target);
+    const previous = current.state === 'valid' ? current.manifest : undefined;
+    if (previous && previous.fence > fence.token) {
+      throw new SnapshotConflictError('fenced', keys.manifest, `${targetId(input.target)} was committed by a writer with fencing token ${previous.fence}, newer than this writer's ${fence.token}: this writer lost the target`);
+    }
     if (input.fromWatermark !== null) {
       if (!previous) {
-        throw new SnapshotConflictError('watermark-mismatch', keys.manifest, `${targetId(input.target)} has no manifest: publish a full snapshot (fromWatermark null) first`);
+        throw new SnapshotConflictError('watermark-mismatch', keys.manifest, `${targetId(input.target)} has no readable manifest: publish a full snapshot (fromWatermark null) first`);
       }
-      if (previous.manifest.watermark !== input.fromWatermark) {
+      if (previous.watermark !== input.fromWatermark) {
         throw new SnapshotConflictError(
           'watermark-mismatch',
           keys.manifest,
-          `${targetId(input.target)} is at watermark ${previous.manifest.watermark}, the delta starts at ${input.fromWatermark}: read changes since ${previous.manifest.watermark}`,
+          `${targetId(input.target)} is at watermark ${previous.watermark}, the delta starts at ${input.fromWatermark}: read changes since ${previous.watermark}`,
         );
       }
       if (compareWatermarks(input.toWatermark, input.fromWatermark) < 0) {
         throw new Error(`toWatermark ${input.toWatermark} is below fromWatermark ${input.fromWatermark}`);
       }
     }
+    // A new base lists the target to remove what no writer can commit any more.
+    const listed = input.listed ?? (input.fromWatermark === null ? await this.listQuietly(input.target) : undefined);
+    // Past every generation in the bucket when the manifest that counted them is unreadable.
+    const generation =
+      (current.state === 'malformed' ? Math.max(0, ...(listed ?? []).map((o) => generationOfKey(o.key) ?? 0)) : (previous?.generation ?? 0)) + 1;
+    const attempt = attemptTag(fence.token);
     const key =
-      input.fromWatermark === null ? keys.base(generation, input.toWatermark) : keys.delta(generation, input.fromWatermark, input.toWatermark);
-    const { object, upload, serialize } = await this.writeObject(input, key, generation);
+      input.fromWatermark === null ? keys.base(generation, input.toWatermark, attempt) : keys.delta(generation, input.fromWatermark, input.toWatermark, attempt);
+    const { object, upload, serialize } = await this.writeObject(input, key);
     const committedAt = this.options.clock().toISOString();
     const next: SnapshotManifest =
       input.fromWatermark === null || !previous
-        ? { manifestVersion: 1, target: input.target, generation, watermark: input.toWatermark, base: { ...object, watermark: input.toWatermark }, deltas: [], committedAt }
+        ? { manifestVersion: 1, target: input.target, generation, fence: fence.token, watermark: input.toWatermark, base: { ...object, watermark: input.toWatermark }, deltas: [], committedAt }
         : {
-            ...previous.manifest,
+            ...previous,
             generation,
+            fence: fence.token,
             watermark: input.toWatermark,
-            deltas: [...previous.manifest.deltas, { ...object, fromWatermark: input.fromWatermark, toWatermark: input.toWatermark }],
+            deltas: [...previous.deltas, { ...object, fromWatermark: input.fromWatermark, toWatermark: input.toWatermark }],
             committedAt,
           };
-    const committed = await commitManifest(store, previous, next);
-    const deleted = await store.deleteQuietly(await this.unneededKeys(previous?.manifest, next));
-    const compaction = this.needsCompaction(next) ? await this.compact(input.target, input.signal, { manifest: next, etag: committed.etag }) : undefined;
+    const committed = await commitManifest(store, current.state === 'absent' ? undefined : current, next, fence);
+    const deleted = await store.deleteQuietly(unneededKeys(previous, next, listed, fence.token));
+    const compaction = this.needsCompaction(next) ? await this.compact(input.target, input.signal, { manifest: next, etag: committed.etag }, fence) : undefined;
     return { state: 'committed', manifest: compaction?.manifest ?? next, object, upload, serialize, guard: committed.guard, compaction, deleted };
   }
 
@@ -135,55 +153,46 @@ export class SnapshotPublisher {
   /**
    * Folds base + deltas into a new base at the manifest's watermark, commits a manifest
    * naming only it, then deletes the old objects. Holds the target's rows in memory.
+   * Throws a damage error (see `isSnapshotDamage`) when an object of the chain is missing or corrupt.
    */
-  async compact(target: Target, signal?: AbortSignal, current?: ManifestVersion): Promise<PublishResult> {
+  async compact(target: Target, signal?: AbortSignal, current?: ManifestVersion, fence: CommitFence = UNFENCED): Promise<PublishResult> {
     const { store } = this.options;
     const previous = current ?? (await readManifest(store, target));
     if (!previous) throw new Error(`${targetId(target)} has no manifest: nothing to compact`);
     const { rows } = await materializeManifest(store, previous.manifest, signal);
     const generation = previous.manifest.generation + 1;
     const watermark = previous.manifest.watermark;
-    const key = store.keys(target).base(generation, watermark);
+    const key = store.keys(target).base(generation, watermark, attemptTag(fence.token));
     const sorted = [...rows.values()].sort(byId);
-    const { object, upload, serialize } = await this.writeObject(
-      { target, fromWatermark: null, toWatermark: watermark, batches: [{ rows: sorted, tombstones: [] }], signal },
-      key,
-      generation,
-    );
+    const { object, upload, serialize } = await this.writeObject({ target, fromWatermark: null, toWatermark: watermark, batches: [{ rows: sorted, tombstones: [] }], signal }, key);
     const next: SnapshotManifest = {
       manifestVersion: 1,
       target,
       generation,
+      fence: fence.token,
       watermark,
       base: { ...object, watermark },
       deltas: [],
       committedAt: this.options.clock().toISOString(),
     };
-    const committed = await commitManifest(store, previous, next);
-    const deleted = await store.deleteQuietly(await this.unneededKeys(previous.manifest, next));
+    const committed = await commitManifest(store, previous, next, fence);
+    const deleted = await store.deleteQuietly(unneededKeys(previous.manifest, next, await this.listQuietly(target), fence.token));
     return { state: 'committed', manifest: next, object, upload, serialize, guard: committed.guard, compaction: undefined, deleted };
   }
 
-  /**
-   * What the committed manifest no longer needs: the objects it replaced and, when it starts
-   * a new base (a full sync or a compaction, so one LIST per base), leftovers of attempts
-   * that crashed before their manifest commit. Best effort: the commit already happened.
-   */
-  private async unneededKeys(previous: SnapshotManifest | undefined, next: SnapshotManifest): Promise<string[]> {
+  /** The target's objects, or undefined when the LIST fails: clean-up is best effort, the commit does not depend on it. */
+  private async listQuietly(target: Target): Promise<ListedObject[] | undefined> {
     const { store } = this.options;
-    const dropped = droppedKeys(previous, next);
-    if (next.deltas.length > 0) return dropped;
     try {
-      const listed = await store.listKeys(store.keys(next.target).directory);
-      return [...new Set([...dropped, ...strayKeys(next, listed)])];
+      return await store.listObjects(store.keys(target).directory);
     } catch (error) {
-      store.options.logger.warn('could not list a target to remove leftovers of crashed attempts', { target: targetId(next.target), error: error instanceof Error ? error.message : String(error) });
-      return dropped;
+      store.options.logger.warn('could not list a target to remove leftovers of other attempts', { target: targetId(target), error: error instanceof Error ? error.message : String(error) });
+      return undefined;
     }
   }
 
-  /** Serializes into an upload of `key`; on a 412 decides between reusing, replacing a leftover, or losing the race. */
-  private async writeObject(input: PublishInput, key: string, generation: number) {
+  /** Serializes into an upload of `key`, a key no other attempt uses; `If-None-Match` where enforced keeps it so. */
+  private async writeObject(input: Pick<PublishInput, 'target' | 'fromWatermark' | 'toWatermark' | 'batches' | 'strategy' | 'signal'>, key: string) {
     const { store } = this.options;
     const support = await store.conditionalWrites();
     const serialized = serializeSnapshot({
@@ -196,25 +205,11 @@ export class SnapshotPublisher {
     });
     let upload: StreamUploadResult;
     try {
-      upload = await store.upload(key, serialized.stream, {
-        signal: input.signal,
-        contentType: 'application/octet-stream',
-        conditions: { ifNoneMatch: support.ifNoneMatch },
-        onPreconditionFailed: async (): Promise<UploadConditions | 'exists' | undefined> => {
-          const ours = await serialized.done;
-          const existing = await store.tail(key, TRAILER_BYTES);
-          if (existing && existing.bytes.readUInt32BE(TRAILER_BYTES - 4) === ours.checksum) return 'exists';
-          // A different object under our key: a leftover of a crashed attempt at this
-          // generation, unless the manifest has moved on (then we lost the race).
-          const now = await readManifest(store, input.target);
-          if ((now?.manifest.generation ?? 0) >= generation) return undefined;
-          return existing && support.ifMatch ? { ifMatch: existing.etag } : undefined;
-        },
-      });
+      upload = await store.upload(key, serialized.stream, { signal: input.signal, contentType: 'application/octet-stream', conditions: { ifNoneMatch: support.ifNoneMatch } });
     } catch (error) {
       serialized.stream.destroy();
       if (s3Status(error) === 412) {
-        throw new SnapshotConflictError('object-exists', key, `${key} was written by another writer of generation ${generation}: re-read the manifest and start over`, { cause: error });
+        throw new SnapshotConflictError('object-exists', key, `${key} already exists: attempt keys are unique, so another process wrote under this writer's key; start over`, { cause: error });
       }
       throw error;
     }
@@ -222,6 +217,16 @@ export class SnapshotPublisher {
     const object: ManifestObject = { key, rows: totals.rows, tombstones: totals.tombstones, bytes: totals.bytes, checksum: checksumHex(totals.checksum) };
     return { object, upload, serialize: totals };
   }
+}
+
+/**
+ * What the committed manifest no longer needs: the objects it replaced and, when the
+ * target was listed, objects no writer can commit any more (see `strayKeys`).
+ */
+function unneededKeys(previous: SnapshotManifest | undefined, next: SnapshotManifest, listed: readonly ListedObject[] | undefined, fence: number): string[] {
+  const dropped = droppedKeys(previous, next);
+  if (!listed) return dropped;
+  return [...new Set([...dropped, ...strayKeys(next, listed.map((o) => o.key), fence)])];
 }
 
 /** Ids are bigint text: shorter sorts first, then text order, which is numeric order for non-negative ids. */

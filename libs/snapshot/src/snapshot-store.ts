@@ -11,6 +11,8 @@ import type { Readable } from 'node:stream';
 import { targetId, type Target, type Watermark } from '@storage-builder/data-model';
 import { probeConditionalWrites, type ConditionalWriteSupport } from './conditional-write-probe';
 import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, MIN_PART_SIZE, uploadStream, type StreamUploadInput, type StreamUploadResult } from './multipart-upload';
+import { TRAILER_BYTES } from './format-constants';
+import { checksumHex } from './manifest';
 import { isNotFound } from './s3-errors';
 
 export const DEFAULT_KEY_PREFIX = 'snapshots';
@@ -81,15 +83,22 @@ export function resolveSnapshotStoreOptions(options: SnapshotStoreOptions): Reso
 }
 
 /**
- * The object keys of one target. They are a function of the manifest generation and the
- * watermarks, so a re-run after a crash writes the same keys (and finds its own leftovers).
+ * The object keys of one target. A data object's key names the manifest generation it was
+ * written for, its watermarks, and the attempt that wrote it (see `attemptTag`), so no two
+ * attempts write the same key and an object is never overwritten.
  */
 export interface TargetKeys {
   /** Every object of the target starts with this. */
   readonly directory: string;
   readonly manifest: string;
-  base(generation: number, watermark: Watermark): string;
-  delta(generation: number, from: Watermark, to: Watermark): string;
+  base(generation: number, watermark: Watermark, attempt: string): string;
+  delta(generation: number, from: Watermark, to: Watermark, attempt: string): string;
+}
+
+/** One listed object. */
+export interface ListedObject {
+  readonly key: string;
+  readonly bytes: number;
 }
 
 /** S3 access for snapshots: keys, streaming uploads, reads and deletes, and what the store can enforce. */
@@ -107,8 +116,8 @@ export class SnapshotStore {
     return {
       directory: `${dir}/`,
       manifest: `${dir}/manifest.json`,
-      base: (g, watermark) => `${dir}/${generation(g)}-base-${watermark}.snap`,
-      delta: (g, from, to) => `${dir}/${generation(g)}-delta-${from}-${to}.snap`,
+      base: (g, watermark, attempt) => `${dir}/${generation(g)}-base-${watermark}-${attempt}.snap`,
+      delta: (g, from, to, attempt) => `${dir}/${generation(g)}-delta-${from}-${to}-${attempt}.snap`,
     };
   }
 
@@ -121,7 +130,7 @@ export class SnapshotStore {
           : await probeConditionalWrites(this.options.s3, this.options.bucket, this.options.prefix);
       if (!support.ifNoneMatch || !support.ifMatch) {
         this.options.logger.warn(
-          'object store does not enforce conditional writes: manifest commits use read-check-write, which only a single writer per target makes safe',
+          'object store does not enforce conditional writes: manifest commits re-read the manifest inside the target lease instead (see docs/reliability.md)',
           { ...support, bucket: this.options.bucket },
         );
       }
@@ -210,14 +219,25 @@ export class SnapshotStore {
     return { bytes: Buffer.concat(chunks), etag: head.etag };
   }
 
-  /** Every key under `prefix`. ListObjects (v1): some S3-protocol servers fail on V2 continuation tokens. */
+  /** The checksum a snapshot object's trailer records (8 hex digits), or undefined when the object is missing or too short. */
+  async trailerChecksum(key: string): Promise<string | undefined> {
+    const trailer = await this.tail(key, TRAILER_BYTES);
+    return trailer && checksumHex(trailer.bytes.readUInt32BE(TRAILER_BYTES - 4));
+  }
+
+  /** Every key under `prefix`. */
   async listKeys(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.listObjects(prefix)).map((object) => object.key);
+  }
+
+  /** Every object under `prefix` with its size. ListObjects (v1): some S3-protocol servers fail on V2 continuation tokens. */
+  async listObjects(prefix: string): Promise<ListedObject[]> {
+    const objects: ListedObject[] = [];
     for (let marker: string | undefined; ; ) {
       const page = await this.options.s3.send(new ListObjectsCommand({ Bucket: this.options.bucket, Prefix: prefix, Marker: marker }));
-      keys.push(...(page.Contents ?? []).flatMap((object) => (object.Key === undefined ? [] : [object.Key])));
-      if (!page.IsTruncated || keys.length === 0) return keys;
-      marker = keys.at(-1);
+      objects.push(...(page.Contents ?? []).flatMap((object) => (object.Key === undefined ? [] : [{ key: object.Key, bytes: object.Size ?? 0 }])));
+      if (!page.IsTruncated || objects.length === 0) return objects;
+      marker = objects.at(-1)!.key;
     }
   }
 
