@@ -147,9 +147,25 @@ CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table}
   .join('\n')}
 `;
 
+/*
+ * Per-target write leases. One row per target, kept after release so that `token` only
+ * grows: it is the fencing token a writer's manifest commit is checked against, under this
+ * row's lock. Expiry lets another writer take over from a writer that died or stalled.
+ */
+const targetLeases = `
+CREATE TABLE target_leases (
+  target text PRIMARY KEY,
+  token bigint NOT NULL CHECK (token > 0),
+  holder text NOT NULL,
+  acquired_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'clients and the five data kinds', sql: dataTables },
   { version: 2, name: 'xid8 change tracking and tombstones', sql: changeTracking },
+  { version: 3, name: 'per-target write leases', sql: targetLeases },
 ];
 
 /** The version a database must be at for the feed, the seeder and the churn generator. */

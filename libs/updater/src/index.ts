@@ -1,11 +1,13 @@
 export { StorageUpdater, targetsOf } from './storage-updater';
-export type { RunOptions } from './storage-updater';
-export { resolveUpdaterOptions, DEFAULT_MAX_ATTEMPTS, DEFAULT_PARALLELISM, DEFAULT_HORIZON_WARNING_MS, MAX_PARALLELISM } from './updater-options';
+export type { RunOptions, VerifyRunOptions } from './storage-updater';
+export { resolveUpdaterOptions, sourceConnectionsFor, DEFAULT_MAX_ATTEMPTS, DEFAULT_PARALLELISM, DEFAULT_HORIZON_WARNING_MS, MAX_PARALLELISM } from './updater-options';
 export type { ResolvedUpdaterOptions, UpdaterOptions } from './updater-options';
 export { decideStartingPoint } from './starting-point';
 export type { StartingPoint } from './starting-point';
-export { summarize } from './target-result';
-export type { RunSummary, SyncMode, TargetResult } from './target-result';
+export { summarize, summarizeVerify } from './target-result';
+export type { RunSummary, SyncMode, TargetResult, VerifyResult, VerifySummary } from './target-result';
+export { DEFAULT_LEASE_TTL_MS, defaultLeaseHolder, LeaseLostError, TargetLeases } from './target-lease';
+export type { HeldElsewhere, HeldLease } from './target-lease';
 export type { ProgressEvent, ProgressListener } from './progress-events';
 export { jsonLogger, silentLogger, errorMessage } from './logger';
 export type { LogFields, Logger, LogLevel } from './logger';

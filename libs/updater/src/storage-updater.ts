@@ -4,7 +4,7 @@ import { assertSchemaCurrent } from '@storage-builder/source-db';
 import { runBounded } from './bounded-parallel';
 import { errorMessage } from './logger';
 import { emitProgress, type ProgressEvent, type ProgressListener } from './progress-events';
-import { summarize, type RunSummary, type TargetResult } from './target-result';
+import { summarize, summarizeVerify, type RunSummary, type TargetResult, type VerifySummary } from './target-result';
 import { TargetRunner } from './target-runner';
 import { resolveUpdaterOptions, type ResolvedUpdaterOptions, type UpdaterOptions } from './updater-options';
 
@@ -20,6 +20,19 @@ export interface RunOptions {
   runId?: string;
   /** Receives this run's events, besides the updater's own `onProgress`. */
   onProgress?: ProgressListener;
+}
+
+export interface VerifyRunOptions {
+  /** Only this client's targets. @defaultValue every client */
+  clientId?: unknown;
+  /** Rebuild damaged targets from a full read. @defaultValue `true` */
+  heal?: boolean;
+  /** @defaultValue `'trailer'` (see `verifyTarget`) */
+  depth?: 'trailer' | 'full';
+  /** Stops new targets from starting. */
+  signal?: AbortSignal;
+  /** @defaultValue a random UUID */
+  runId?: string;
 }
 
 /** Every target of the given clients: clients × the five kinds, client by client. */
@@ -80,9 +93,45 @@ export class StorageUpdater {
   async update(clientId: unknown, options: RunOptions = {}): Promise<RunSummary> {
     const id = parseClientId(clientId);
     await this.check();
+    await this.assertClientExists(id);
+    return this.runTargets(targetsOf([id]), options);
+  }
+
+  /**
+   * Checks what each target's manifest names (see `verifyTarget`), under the target's lease,
+   * and with `heal` (the default) rebuilds each damaged target from a full read. Unchanged
+   * targets are never read by a run, so this is what finds an object lost or damaged after
+   * its commit.
+   */
+  async verify(options: VerifyRunOptions = {}): Promise<VerifySummary> {
+    await this.check();
+    const { logger, clock, parallelism } = this.options;
+    let clientIds: number[];
+    if (options.clientId === undefined) clientIds = await this.clientIds();
+    else {
+      const id = parseClientId(options.clientId);
+      await this.assertClientExists(id);
+      clientIds = [id];
+    }
+    const runId = options.runId ?? randomUUID();
+    const targets = targetsOf(clientIds);
+    const startedAt = clock();
+    logger.log('info', 'verify started', { runId, targets: targets.length, heal: options.heal ?? true, depth: options.depth ?? 'trailer' });
+    const started = await runBounded(
+      targets,
+      parallelism,
+      (target) => this.runner.verify(target, { runId, signal: options.signal, heal: options.heal ?? true, depth: options.depth }),
+      options.signal,
+    );
+    const results = started.map((s) => s.result);
+    const summary = summarizeVerify(runId, startedAt, clock().getTime() - startedAt.getTime(), results);
+    logger.log(summary.broken > 0 ? 'warn' : 'info', 'verify finished', { runId, ok: summary.ok, healed: summary.healed, broken: summary.broken, held: summary.held, absent: summary.absent, targets: targets.length });
+    return summary;
+  }
+
+  private async assertClientExists(id: number): Promise<void> {
     const { rowCount } = await this.options.source.query('SELECT 1 FROM clients WHERE id = $1', [id]);
     if (rowCount === 0) throw new Error(`clientId ${id} is not in the source's clients table: check the id`);
-    return this.runTargets(targetsOf([id]), options);
   }
 
   /** One target, as a queue worker runs it. */

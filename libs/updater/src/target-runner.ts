@@ -1,6 +1,16 @@
 import { targetId, type ChangeBatch, type Target, type Watermark } from '@storage-builder/data-model';
 import { LegacyDataProvider, openChangeFeed, type ChangeFeed } from '@storage-builder/source-db';
-import { readManifest, SnapshotPublisher } from '@storage-builder/snapshot';
+import {
+  inspectChain,
+  isSnapshotDamage,
+  readTargetManifest,
+  SnapshotPublisher,
+  verifyTarget,
+  type ListedObject,
+  type PublishResult,
+  type TargetHealth,
+  type VerifyOptions,
+} from '@storage-builder/snapshot';
 import type { TrackerLookup } from '@storage-builder/version-tracker';
 import { openLegacyFeed } from './legacy-feed';
 import { errorMessage, type LogFields } from './logger';
@@ -8,7 +18,8 @@ import { firstChange } from './peek-changes';
 import { emitProgress, type ProgressEvent } from './progress-events';
 import { withRetries } from './retry-policy';
 import { decideStartingPoint } from './starting-point';
-import type { TargetResult } from './target-result';
+import { LeaseLostError, TargetLeases, type HeldElsewhere, type HeldLease } from './target-lease';
+import type { TargetResult, VerifyResult } from './target-result';
 import type { ResolvedUpdaterOptions } from './updater-options';
 
 export interface TargetRunContext {
@@ -17,18 +28,24 @@ export interface TargetRunContext {
   readonly signal?: AbortSignal | undefined;
   /** Where this target's progress events go. @defaultValue the updater's `onProgress` */
   readonly emit?: ((event: ProgressEvent) => void) | undefined;
+  /** Read in full and publish a new base, for this reason (a `verify` that found damage). */
+  readonly rebuild?: string | undefined;
 }
 
 type Completed = Extract<TargetResult, { state: 'completed' }>;
+type AttemptOutcome = Omit<Completed, 'attempts' | 'durationMs' | 'cpuMs'>;
 
 /**
- * One target through the whole path: decide the starting point, read the changes in one
- * transaction, publish (data object, then manifest), then save the tracker. A crash at
- * any step leaves S3 and the tracker consistent: the next run starts from the manifest.
+ * One target through the whole path, under the target's lease: decide the starting point,
+ * read the changes in one transaction, publish (data object, then manifest inside the
+ * lease's fence), then save the tracker. A crash at any step leaves S3 and the tracker
+ * consistent: the next run starts from the manifest. A target whose manifest or chain is
+ * damaged is rebuilt from a full read.
  */
 export class TargetRunner {
   private readonly publisher: SnapshotPublisher;
   private readonly legacyProvider: LegacyDataProvider;
+  private readonly leases: TargetLeases;
 
   constructor(private readonly options: ResolvedUpdaterOptions) {
     this.publisher = new SnapshotPublisher({
@@ -39,6 +56,7 @@ export class TargetRunner {
       ...options.publisher,
     });
     this.legacyProvider = new LegacyDataProvider({ source: options.source, batchSize: options.feedBatchSize });
+    this.leases = new TargetLeases({ pool: options.source, holder: options.leaseHolder, ttlMs: options.leaseTtlMs, logger: options.logger });
   }
 
   async run(target: Target, context: TargetRunContext): Promise<TargetResult> {
@@ -51,10 +69,19 @@ export class TargetRunner {
     emit({ type: 'target-started', runId: context.runId, target });
 
     let attempted = 0;
+    let lease: HeldLease | undefined;
     try {
-      const { value, attempts } = await withRetries((attempt) => ((attempted = attempt), this.attempt(target, context, fields)), {
+      const taken = await this.takeLease(target, context);
+      if (taken.state === 'held') {
+        const reason = `held by ${taken.holder} (lease until ${taken.expiresAt.toISOString()})`;
+        logger.log('info', 'target skipped: another writer holds it', { ...fields, holder: taken.holder });
+        return { state: 'skipped', target, reason };
+      }
+      lease = taken;
+      const signal = context.signal ? AbortSignal.any([context.signal, lease.lost]) : lease.lost;
+      const { value, attempts } = await withRetries((attempt) => ((attempted = attempt), this.attempt(target, { ...context, signal }, lease!, fields)), {
         maxAttempts: this.options.maxAttempts,
-        signal: context.signal,
+        signal,
         sleep: this.options.sleep,
         random: this.options.random,
         onRetry: ({ attempt, delayMs, rule, error }) => {
@@ -72,26 +99,75 @@ export class TargetRunner {
         logger.log('warn', 'target aborted; nothing was committed for it', { ...fields, durationMs });
         return { state: 'aborted', target, durationMs };
       }
+      if (lease?.lost.aborted || error instanceof LeaseLostError) {
+        // Another writer took the target over: it is that writer's to finish.
+        logger.log('warn', 'target lease lost to another writer; nothing more is committed here', { ...fields, error: errorMessage(error), durationMs });
+        return { state: 'skipped', target, reason: `lease lost: ${errorMessage(error)}` };
+      }
       logger.log('error', 'target failed', { ...fields, error: errorMessage(error), durationMs });
       return { state: 'failed', target, error: errorMessage(error), attempts: attempted, durationMs };
+    } finally {
+      await lease?.release();
     }
   }
 
-  private async attempt(target: Target, context: TargetRunContext, fields: LogFields): Promise<Omit<Completed, 'attempts' | 'durationMs' | 'cpuMs'>> {
-    const { store, tracker, logger } = this.options;
-    const manifest = await readManifest(store, target);
-    const manifestWatermark = manifest ? (manifest.manifest.watermark as Watermark) : undefined;
-    const tracked = tracker.kind === 'manifest' ? undefined : await this.lookUpTracker(target, fields);
-    const start = decideStartingPoint({ incremental: this.options.incremental, manifestWatermark, tracked: tracked === 'unreachable' ? undefined : tracked });
-    if (start.mode === 'full' && this.options.incremental) logger.log('info', 'full sync', { ...fields, reason: start.reason });
+  /**
+   * Checks what the target's manifest names, under the target's lease, and with `heal`
+   * rebuilds a damaged target from a full read.
+   */
+  async verify(target: Target, context: TargetRunContext & { heal: boolean; depth: VerifyOptions['depth'] }): Promise<VerifyResult> {
+    const taken = await this.takeLease(target, context);
+    if (taken.state === 'held') return { state: 'held', target, holder: taken.holder };
+    let health: TargetHealth;
+    try {
+      health = await verifyTarget(this.options.store, target, { depth: context.depth, signal: context.signal });
+    } finally {
+      await taken.release();
+    }
+    if (health.state !== 'broken') return health;
+    this.options.logger.log('warn', 'target damaged', { runId: context.runId, target: targetId(target), problem: health.problem });
+    if (!context.heal) return health;
+    const rebuilt = await this.run(target, { ...context, rebuild: health.problem });
+    return rebuilt.state === 'completed' ? { state: 'healed', target, problem: health.problem, result: rebuilt } : { state: 'broken', target, problem: health.problem, rebuild: rebuilt };
+  }
 
-    const read = await this.openRead(target, start.since);
+  /** The target's lease; waits for it when the updater is set to, else says who holds it. */
+  private async takeLease(target: Target, context: TargetRunContext): Promise<HeldLease | HeldElsewhere> {
+    for (;;) {
+      const taken = await this.leases.acquire(target, context.runId);
+      if (taken.state !== 'held' || this.options.whenHeld === 'skip') return taken;
+      await this.options.sleep(Math.min(1_000, Math.max(50, taken.expiresAt.getTime() - Date.now())), context.signal);
+    }
+  }
+
+  private async attempt(target: Target, context: TargetRunContext, fence: HeldLease, fields: LogFields): Promise<AttemptOutcome> {
+    const outcome = await this.readAndPublish(target, context, fence, fields);
+    if (outcome.state !== 'damaged') return outcome;
+    const rebuilt = await this.readAndPublish(target, { ...context, rebuild: outcome.problem }, fence, fields);
+    if (rebuilt.state === 'damaged') throw new Error(`${targetId(target)}: a full rebuild reported damage: ${rebuilt.problem}`);
+    return rebuilt;
+  }
+
+  private async readAndPublish(target: Target, context: TargetRunContext, fence: HeldLease, fields: LogFields): Promise<AttemptOutcome | { state: 'damaged'; problem: string }> {
+    const { store, tracker, logger } = this.options;
+    const current = await readTargetManifest(store, target);
+    const manifestWatermark = current.state === 'valid' ? current.manifest.watermark : undefined;
+    const tracked = tracker.kind === 'manifest' ? undefined : await this.lookUpTracker(target, fields);
+    const rebuild = context.rebuild ?? (current.state === 'malformed' ? `the manifest cannot be read (${current.error.message})` : undefined);
+    let start = rebuild
+      ? ({ mode: 'full', since: null, reason: `rebuilt: ${rebuild}` } as const)
+      : decideStartingPoint({ incremental: this.options.incremental, manifestWatermark, tracked: tracked === 'unreachable' ? undefined : tracked });
+    if (rebuild) logger.log('warn', 'target damaged; rebuilding it from a full read', { ...fields, problem: rebuild });
+    else if (start.mode === 'full' && this.options.incremental) logger.log('info', 'full sync', { ...fields, reason: start.reason });
+
+    let read = await this.openRead(target, start.since);
     try {
       if (read.horizonAgeMs !== undefined && read.horizonAgeMs > this.options.horizonWarningMs) {
         logger.log('warn', 'an old open transaction holds the watermark back', { ...fields, transactionAgeMs: read.horizonAgeMs });
       }
       let batches: AsyncIterable<ChangeBatch> | undefined = read.batches;
-      if (start.mode === 'incremental') {
+      let listed: readonly ListedObject[] | undefined;
+      if (start.mode === 'incremental' && current.state === 'valid') {
         batches = await firstChange(read.batches);
         if (!batches) {
           // Nothing changed: keep the manifest as it is; refresh the cache so it does not expire.
@@ -99,8 +175,25 @@ export class TargetRunner {
           const trackerError = await this.saveToTracker(target, manifestWatermark!, context.runId, fields);
           return { state: 'completed', target, mode: start.mode, reason: `${start.reason}; nothing changed`, rows: 0, tombstones: 0, bytes: 0, serializeCalls: 0, objectKey: undefined, watermark: manifestWatermark!, ...trackerError };
         }
+        // A delta is appended only to a chain whose objects all exist: one LIST, also used to clean up after the commit.
+        const chain = await inspectChain(store, current.manifest);
+        if (chain.problem) {
+          logger.log('warn', 'target damaged; rebuilding it from a full read', { ...fields, problem: chain.problem });
+          await read.close();
+          read = await this.openRead(target, null);
+          batches = read.batches;
+          start = { mode: 'full', since: null, reason: `rebuilt: ${chain.problem}` };
+        }
+        listed = chain.listed;
       }
-      const published = await this.publisher.publish({ target, fromWatermark: start.since, toWatermark: read.watermark, batches, signal: context.signal });
+      let published: PublishResult;
+      try {
+        published = await this.publisher.publish({ target, fromWatermark: start.since, toWatermark: read.watermark, batches, signal: context.signal, current, listed, fence });
+      } catch (error) {
+        // Compaction reads the whole chain: the first to see a corrupt object's content.
+        if (start.mode === 'incremental' && isSnapshotDamage(error)) return { state: 'damaged', problem: error.message };
+        throw error;
+      }
       await read.finished();
       const watermark = published.manifest.watermark as Watermark;
       const trackerError = await this.saveToTracker(target, watermark, context.runId, fields);

@@ -5,13 +5,14 @@ import { ManifestVersionTracker, type VersionTracker } from '@storage-builder/ve
 import { silentLogger, type Logger } from './logger';
 import type { ProgressListener } from './progress-events';
 import { abortableSleep } from './retry-policy';
+import { DEFAULT_LEASE_TTL_MS, defaultLeaseHolder } from './target-lease';
 
 /**
  * How the updater runs. Every fix of the incident is a switch, so the legacy behaviour,
  * each fix alone and all fixes together run on the same data.
  */
 export interface UpdaterOptions {
-  /** The source database. Give it at least `parallelism` + 1 connections. */
+  /** The source database, which also holds the target leases. Give it {@link sourceConnectionsFor}(parallelism) connections. */
   source: pg.Pool;
   store: SnapshotStore;
   /**
@@ -56,6 +57,23 @@ export interface UpdaterOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   /**
+   * Who this writer is, in the lease table and in the messages of writers that find a target taken.
+   * @defaultValue `<hostname>/<pid>`
+   */
+  leaseHolder?: string;
+  /**
+   * How long a target's lease lasts without renewal; it is renewed every third of this. A
+   * writer that stalls longer loses the target to the next writer and can no longer commit.
+   * @defaultValue {@link DEFAULT_LEASE_TTL_MS}
+   */
+  leaseTtlMs?: number;
+  /**
+   * What to do with a target another writer holds: `skip` it (its result says `held by …`),
+   * or `wait` for the lease.
+   * @defaultValue `'skip'`
+   */
+  whenHeld?: 'skip' | 'wait';
+  /**
    * Warn when the oldest open transaction in the source is older than this: it holds the
    * watermark back, so every incremental read re-reads what changed since it began.
    * @defaultValue {@link DEFAULT_HORIZON_WARNING_MS}
@@ -64,6 +82,15 @@ export interface UpdaterOptions {
 }
 
 export const DEFAULT_PARALLELISM = 4;
+
+/**
+ * Source connections an updater needs to never wait on its own pool: per target in flight,
+ * one for its read and one for its fenced manifest commit (taken while the read is still
+ * open), plus one for lease renewals and checks.
+ */
+export function sourceConnectionsFor(parallelism: number): number {
+  return 2 * parallelism + 1;
+}
 /** More in flight than this only queues on the database's connections. */
 export const MAX_PARALLELISM = 64;
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -90,7 +117,12 @@ export function resolveUpdaterOptions(options: UpdaterOptions): ResolvedUpdaterO
     sleep: options.sleep ?? abortableSleep,
     random: options.random ?? Math.random,
     horizonWarningMs: options.horizonWarningMs ?? DEFAULT_HORIZON_WARNING_MS,
+    leaseHolder: options.leaseHolder ?? defaultLeaseHolder(),
+    leaseTtlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
+    whenHeld: options.whenHeld ?? 'skip',
   };
+  if (resolved.whenHeld !== 'skip' && resolved.whenHeld !== 'wait') throw new Error(`whenHeld is ${JSON.stringify(resolved.whenHeld)}: use 'skip' or 'wait'`);
+  if (!Number.isInteger(resolved.leaseTtlMs) || resolved.leaseTtlMs < 1_000) throw new Error(`leaseTtlMs is ${resolved.leaseTtlMs}: use a whole number of milliseconds, at least 1000`);
   if (!(SERIALIZER_STRATEGIES as readonly string[]).includes(resolved.serializer)) {
     throw new Error(`serializer is ${JSON.stringify(resolved.serializer)}: use one of ${SERIALIZER_STRATEGIES.join(', ')}`);
   }

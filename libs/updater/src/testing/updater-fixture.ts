@@ -1,9 +1,8 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import pg from 'pg';
 import type { RowValues, Target } from '@storage-builder/data-model';
 import { provisionServices } from '@storage-builder/services';
 import { SnapshotStore, materializeTarget } from '@storage-builder/snapshot';
-import { migrate, openChangeFeed, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
+import { createSourcePool, migrate, openChangeFeed, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
 
 /** Small enough for a quick test, skewed like the incident. */
 export const TEST_PROFILE = parseDataProfile({
@@ -17,7 +16,7 @@ export const TEST_PROFILE = parseDataProfile({
 /** A seeded source database, an object store with a bucket, and Redis, all of their own. */
 export async function updaterFixture(label: string) {
   const services = await provisionServices({ label, redis: true });
-  const pool = new pg.Pool({ connectionString: services.postgres.url, max: 8 });
+  const pool = createSourcePool({ connectionString: services.postgres.url, max: 8 });
   const s3 = new S3Client(services.objectStore.clientConfig);
   const store = new SnapshotStore({ s3, bucket: services.objectStore.bucket, partSize: 5 * 1024 * 1024 });
   await migrate(pool);
@@ -39,7 +38,7 @@ export async function updaterFixture(label: string) {
       return (await materializeTarget(store, target))?.rows;
     },
     /** Writes bytes over an object behind the store's back, as a bug or another program might. */
-    async overwrite(key: string, body: string): Promise<void> {
+    async overwrite(key: string, body: string | Uint8Array): Promise<void> {
       await s3.send(new PutObjectCommand({ Bucket: services.objectStore.bucket, Key: key, Body: body }));
     },
     async [Symbol.asyncDispose]() {

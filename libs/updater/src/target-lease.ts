@@ -1,0 +1,189 @@
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import { targetId, type Target } from '@storage-builder/data-model';
+import type { CommitFence } from '@storage-builder/snapshot';
+import { errorMessage, type Logger } from './logger';
+
+/** How long a lease lasts without renewal. */
+export const DEFAULT_LEASE_TTL_MS = 60_000;
+
+/** Who holds a lease, for logs and for the writers that find it taken. */
+export function defaultLeaseHolder(): string {
+  return `${hostname()}/${process.pid}`;
+}
+
+/** Another writer holds the target: the caller skips it (or waits). */
+export interface HeldElsewhere {
+  readonly state: 'held';
+  readonly holder: string;
+  readonly expiresAt: Date;
+}
+
+/** A commit was refused because this writer no longer holds the target's lease. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  constructor(
+    readonly target: Target,
+    readonly token: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface TargetLeasesOptions {
+  /** The source database, where `target_leases` lives (migration 3). */
+  pool: pg.Pool;
+  holder: string;
+  ttlMs: number;
+  logger: Logger;
+}
+
+/**
+ * Per-target write leases in PostgreSQL, which every writer of snapshots already reaches.
+ *
+ * A lease row rather than a session advisory lock: a row carries its holder's name (so a
+ * skipped writer can say who has the target), an expiry that survives a connection pool
+ * (no connection is pinned for a target's whole run), and a token that only grows. The
+ * token fences commits: a manifest is written only inside {@link HeldLease.fence}, which
+ * locks the lease row and checks the token first, so a writer whose lease expired and was
+ * taken over (a paused process, a lost connection) can never commit, on any store.
+ */
+export class TargetLeases {
+  readonly holder: string;
+  readonly ttlMs: number;
+
+  constructor(private readonly options: TargetLeasesOptions) {
+    this.holder = options.holder;
+    this.ttlMs = options.ttlMs;
+  }
+
+  /**
+   * Takes the target's lease if it is free or expired; otherwise says who holds it. A
+   * commit in progress under an expired lease holds the row lock, so taking over waits
+   * for that commit to end.
+   */
+  async acquire(target: Target, runId: string): Promise<HeldLease | HeldElsewhere> {
+    const id = targetId(target);
+    const holder = `${this.holder} run ${runId}`;
+    for (;;) {
+      const { rows } = await this.options.pool.query<{ token: string }>(
+        `INSERT INTO target_leases AS l (target, token, holder, acquired_at, expires_at)
+         VALUES ($1, 1, $2, now(), now() + $3 * interval '1 millisecond')
+         ON CONFLICT (target) DO UPDATE
+           SET token = l.token + 1, holder = EXCLUDED.holder, acquired_at = now(), expires_at = EXCLUDED.expires_at
+           WHERE l.expires_at <= now()
+         RETURNING token`,
+        [id, holder, this.ttlMs],
+      );
+      if (rows[0]) return new HeldLease(this.options.pool, target, Number(rows[0].token), holder, this.ttlMs, this.options.logger);
+      const current = await this.options.pool.query<{ holder: string; expires_at: Date }>(
+        'SELECT holder, expires_at FROM target_leases WHERE target = $1 AND expires_at > now()',
+        [id],
+      );
+      // Released between the two statements: try again.
+      if (current.rows[0]) return { state: 'held', holder: current.rows[0].holder, expiresAt: current.rows[0].expires_at };
+    }
+  }
+}
+
+/**
+ * A lease this writer holds. It renews itself every third of its TTL; `lost` aborts when a
+ * renewal finds the token changed (another writer took over) or no renewal succeeded for a
+ * whole TTL, so work in flight stops early. The fence is what guarantees safety, though:
+ * a renewal can come too late, a fenced commit cannot.
+ */
+export class HeldLease implements CommitFence {
+  readonly state = 'taken';
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private renewedAt = Date.now();
+  private released = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly target: Target,
+    readonly token: number,
+    readonly holder: string,
+    private readonly ttlMs: number,
+    private readonly logger: Logger,
+  ) {
+    this.timer = setInterval(() => void this.renew(), Math.max(250, Math.floor(ttlMs / 3)));
+    this.timer.unref();
+  }
+
+  /** Aborts when this writer can no longer count on the lease. */
+  get lost(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /**
+   * Runs `commit` (the manifest write) in a transaction that holds the lease row's lock
+   * after checking that the row still carries this writer's token. Nobody can take the
+   * lease over until `commit` has settled.
+   */
+  async fence<T>(commit: () => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    const onError = () => (broken = true);
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ token: string; holder: string }>('SELECT token, holder FROM target_leases WHERE target = $1 FOR UPDATE', [targetId(this.target)]);
+      const current = rows[0];
+      if (!current || Number(current.token) !== this.token) {
+        this.controller.abort();
+        throw new LeaseLostError(
+          this.target,
+          this.token,
+          `${targetId(this.target)}: the lease (token ${this.token}) was taken over by ${current?.holder ?? 'nobody'} (token ${current?.token ?? '?'}): this writer commits nothing`,
+        );
+      }
+      await client.query(`UPDATE target_leases SET expires_at = now() + $2 * interval '1 millisecond' WHERE target = $1`, [targetId(this.target), this.ttlMs]);
+      const result = await commit();
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
+  /** Ends the lease so the next writer need not wait for it to expire. Safe to call twice. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    clearInterval(this.timer);
+    try {
+      await this.pool.query(`UPDATE target_leases SET expires_at = now() WHERE target = $1 AND token = $2`, [targetId(this.target), this.token]);
+    } catch (error) {
+      this.logger.log('warn', 'could not release a target lease; it expires by itself', { target: targetId(this.target), token: this.token, error: errorMessage(error) });
+    }
+  }
+
+  private async renew(): Promise<void> {
+    if (this.released || this.lost.aborted) return;
+    try {
+      // Extends only this token: an expired lease nobody took over is still safely ours.
+      const { rowCount } = await this.pool.query(`UPDATE target_leases SET expires_at = now() + $3 * interval '1 millisecond' WHERE target = $1 AND token = $2`, [
+        targetId(this.target),
+        this.token,
+        this.ttlMs,
+      ]);
+      if (rowCount === 0) {
+        this.logger.log('warn', 'target lease taken over by another writer; stopping this target', { target: targetId(this.target), token: this.token });
+        this.controller.abort();
+        return;
+      }
+      this.renewedAt = Date.now();
+    } catch (error) {
+      if (Date.now() - this.renewedAt >= this.ttlMs) {
+        this.logger.log('warn', 'could not renew a target lease for its whole TTL; stopping this target', { target: targetId(this.target), error: errorMessage(error) });
+        this.controller.abort();
+      }
+    }
+  }
+}
