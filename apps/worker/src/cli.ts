@@ -2,14 +2,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { SnapshotStore } from '@storage-builder/snapshot';
-import { migrate, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
-import { StorageUpdater, errorMessage, type RunSummary } from '@storage-builder/updater';
+import { createSourcePool, migrate, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
+import { StorageUpdater, errorMessage, sourceConnectionsFor, type RunSummary } from '@storage-builder/updater';
+import type pg from 'pg';
 import { PostgresVersionTracker, RedisVersionTracker, type VersionTracker } from '@storage-builder/version-tracker';
 import { createS3Client } from './app/s3-client';
 import { CLI_USAGE, parseCliArgs, UsageError, type CliCommand } from './cli/cli-args';
-import { progressReporter } from './cli/progress-reporter';
+import { progressReporter, verifyReport } from './cli/progress-reporter';
 import { processLogger } from './config/process-logger';
 import { redactUrlsIn } from './config/redact';
 import { ConfigError, parseDatabaseUrl, parseWorkerConfig } from './config/worker-config';
@@ -42,7 +42,7 @@ async function run(command: Exclude<CliCommand, { name: 'help' }>): Promise<numb
   if (command.name === 'migrate' || command.name === 'seed') {
     const databaseUrl = parseDatabaseUrl(env);
     const profile = command.name === 'seed' ? await loadProfile(command.profile) : undefined;
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    const pool = createSourcePool({ connectionString: databaseUrl, max: 2 });
     try {
       const migrated = await migrate(pool);
       process.stdout.write(`migrated: ${JSON.stringify(migrated)}\n`);
@@ -55,7 +55,7 @@ async function run(command: Exclude<CliCommand, { name: 'help' }>): Promise<numb
 
   const config = parseWorkerConfig(env);
   const logger = processLogger(config, 'warn', (line) => process.stderr.write(`${line}\n`));
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.parallelism + 1 });
+  const pool = createSourcePool({ connectionString: config.databaseUrl, max: sourceConnectionsFor(config.parallelism) });
   const s3 = createS3Client(config.s3);
   let tracker: VersionTracker | undefined;
   if (config.tracker === 'redis') tracker = new RedisVersionTracker({ redis: config.redisUrl! });
@@ -73,13 +73,20 @@ async function run(command: Exclude<CliCommand, { name: 'help' }>): Promise<numb
       compression: config.compression,
       parallelism: config.parallelism,
       incremental: config.incremental,
+      leaseTtlMs: config.leaseTtlSeconds * 1000,
+      whenHeld: 'wait' in command && command.wait ? 'wait' : 'skip',
       logger,
       onProgress: progressReporter({ isTTY: process.stdout.isTTY === true, write: (text) => process.stdout.write(text) }),
     });
+    if (command.name === 'verify') {
+      if (command.clientId !== undefined) await assertClientExists(pool, command.clientId);
+      const verified = await updater.verify({ clientId: command.clientId, heal: command.heal, depth: command.depth, signal: abort.signal });
+      process.stdout.write(verifyReport(verified));
+      return verified.broken > 0 || verified.held > 0 ? EXIT_TARGETS_FAILED : EXIT_OK;
+    }
     let summary: RunSummary;
     if (command.name === 'update') {
-      const { rowCount } = await pool.query('SELECT 1 FROM clients WHERE id = $1', [command.clientId]);
-      if (rowCount === 0) throw new UsageError(`--client ${command.clientId} is not in the source's clients table`);
+      await assertClientExists(pool, command.clientId);
       summary = await updater.update(command.clientId, { signal: abort.signal });
     } else {
       summary = await updater.updateAll({ signal: abort.signal });
@@ -92,6 +99,11 @@ async function run(command: Exclude<CliCommand, { name: 'help' }>): Promise<numb
     s3.destroy();
     await pool.end();
   }
+}
+
+async function assertClientExists(pool: pg.Pool, clientId: number): Promise<void> {
+  const { rowCount } = await pool.query('SELECT 1 FROM clients WHERE id = $1', [clientId]);
+  if (rowCount === 0) throw new UsageError(`--client ${clientId} is not in the source's clients table`);
 }
 
 async function main(): Promise<number> {

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Server } from 'node:http';
-import pg from 'pg';
 import { Redis } from 'ioredis';
 import { SnapshotStore } from '@storage-builder/snapshot';
-import { DistributedRunner, StorageUpdater, errorMessage, startTargetWorker, targetsOf, type Logger, type ProgressListener, type RunSummary } from '@storage-builder/updater';
+import { createSourcePool } from '@storage-builder/source-db';
+import { DistributedRunner, StorageUpdater, errorMessage, sourceConnectionsFor, startTargetWorker, targetsOf, type Logger, type ProgressListener, type RunSummary } from '@storage-builder/updater';
 import { PostgresVersionTracker, RedisVersionTracker, type VersionTracker } from '@storage-builder/version-tracker';
 import type { WorkerConfig } from '../config/worker-config';
 import { redactUrl } from '../config/redact';
@@ -57,7 +57,7 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
   const runtime = new RuntimeMetrics();
   releases.push('runtime metrics', () => runtime.stop());
 
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.parallelism + config.workerConcurrency + 2 });
+  const pool = createSourcePool({ connectionString: config.databaseUrl, max: sourceConnectionsFor(config.parallelism + config.workerConcurrency) });
   pool.on('error', (error) => logger.log('warn', 'idle database connection failed', { error: error.message }));
   releases.push('database pool', () => pool.end());
 
@@ -88,7 +88,7 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
     metrics.onProgress(event);
     runListener?.(event);
   };
-  const updater = new StorageUpdater({ source: pool, store, tracker, serializer: config.serializer, compression: config.compression, parallelism: config.parallelism, incremental: config.incremental, logger, onProgress });
+  const updater = new StorageUpdater({ source: pool, store, tracker, serializer: config.serializer, compression: config.compression, parallelism: config.parallelism, incremental: config.incremental, leaseTtlMs: config.leaseTtlSeconds * 1000, logger, onProgress });
 
   const drain = new AbortController();
   const abort = new AbortController();
@@ -100,15 +100,17 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
     const runner = distributed;
     releases.push('queue producer', () => runner.stop());
     // The queue retries failed targets on any worker, so this updater tries once.
-    const targetUpdater = new StorageUpdater({ source: pool, store, tracker, serializer: config.serializer, compression: config.compression, parallelism: 1, incremental: config.incremental, maxAttempts: 1, logger, onProgress: metrics.onProgress });
+    const targetUpdater = new StorageUpdater({ source: pool, store, tracker, serializer: config.serializer, compression: config.compression, parallelism: 1, incremental: config.incremental, leaseTtlMs: config.leaseTtlSeconds * 1000, maxAttempts: 1, logger, onProgress: metrics.onProgress });
     await targetUpdater.check();
     queueWorker = startTargetWorker({
       redisUrl: config.redisUrl!,
       concurrency: config.workerConcurrency,
       logger,
+      // Aborts at the stop deadline; the queue worker adds the loss of a job's lock to it.
+      signal: abort.signal,
       updater: {
         runTarget: async (target, runOptions) => {
-          const result = await targetUpdater.runTarget(target, { ...runOptions, signal: abort.signal });
+          const result = await targetUpdater.runTarget(target, runOptions);
           metrics.recordTarget(result);
           return result;
         },
@@ -118,7 +120,9 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
     releases.push('queue consumer', () => consumer.close(true));
   }
 
-  const execute: RunExecutor = async ({ runId, clientId, onProgress: listener }) => {
+  const execute: RunExecutor = async ({ runId, kind, clientId, onProgress: listener }) => {
+    // Verify reads the manifests under each target's lease; every replica and mode can run it.
+    if (kind === 'verify') return updater.verify({ runId, clientId, signal: drain.signal });
     metrics.runStarted();
     runListener = listener;
     let summary: RunSummary | undefined;
@@ -170,6 +174,7 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
     serializer: config.serializer,
     parallelism: config.parallelism,
     incremental: config.incremental,
+    leaseTtlSeconds: config.leaseTtlSeconds,
     tracker: config.tracker,
     bucket: config.s3.bucket,
     prefix: config.s3.prefix,

@@ -12,15 +12,15 @@ describe('parseCliArgs on bad input', () => {
     [['update', '--client', '12345678901'], '--client is "12345678901"'],
     [['update', '--client'], '--client is missing: pass --client <value>'],
     [['update', '--client', '--profile'], '--client is missing'],
-    [['update', '--client', '3', '4'], 'update takes --client <value> only, got --client 3 4'],
-    [['update', '--client', '3', '--client', '4'], 'update takes --client <value> only'],
-    [['update', '--profile', 'x', '--client', '3'], 'update takes --client <value> only'],
+    [['update', '--client', '3', '4'], 'update takes --client <value> [--wait] only, got --client 3 4'],
+    [['update', '--client', '3', '--client', '4'], 'update takes --client <value> [--wait] only'],
+    [['update', '--profile', 'x', '--client', '3'], 'update takes --client <value> [--wait] only'],
     [['seed', '--profile', 'a', 'b'], 'seed takes --profile <value> only, got --profile a b'],
     [['seed', '--client', '3'], '--profile is missing'],
     [['migrate', 'now'], 'migrate takes no arguments, got now'],
-    [['update-all', '--client', '3'], 'update-all takes no arguments, got --client 3'],
+    [['update-all', '--client', '3'], 'update-all takes [--wait] only, got --client 3'],
     [['update-all', '--parallelism=8'], 'unknown option --parallelism=8'],
-    [['Update-All'], 'unknown command "Update-All": use update-all, update, seed or migrate'],
+    [['Update-All'], 'unknown command "Update-All": use update-all, update, verify, seed, migrate or help'],
   ])('%j is refused: %s', (args, message) => {
     expect(() => parseCliArgs(args)).toThrow(UsageError);
     expect(() => parseCliArgs(args)).toThrow(message);

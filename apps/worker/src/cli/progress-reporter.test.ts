@@ -17,9 +17,9 @@ function feed(isTTY: boolean): string {
 }
 
 describe('progressReporter', () => {
-  it('draws one carriage-return line on a terminal', () => {
+  it('draws one carriage-return line on a terminal, then names the targets that failed', () => {
     expect(feed(true)).toBe(
-      '\r[############............] 1/2 targets  10 rows  0.5s\r[########################] 2/2 targets  10 rows  1.0s\ndone in 1.5s: 1 full, 0 incremental, 1 failed, 0 aborted, 0 skipped, 10 rows\n',
+      '\r[############............] 1/2 targets  10 rows  0.5s\r[########################] 2/2 targets  10 rows  1.0s\nclient-1/formulas failed: boom\ndone in 1.5s: 1 full, 0 incremental, 1 failed, 0 aborted, 0 skipped, 10 rows\n',
     );
   });
 

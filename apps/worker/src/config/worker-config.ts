@@ -1,5 +1,5 @@
 import { COMPRESSIONS, SERIALIZER_STRATEGIES, type Compression, type SerializerStrategy } from '@storage-builder/snapshot';
-import { MAX_PARALLELISM } from '@storage-builder/updater';
+import { DEFAULT_LEASE_TTL_MS, MAX_PARALLELISM } from '@storage-builder/updater';
 import { DEFAULT_VERSION_KEY_PREFIX } from '@storage-builder/version-tracker';
 import type { LogLevel } from '@storage-builder/updater';
 
@@ -47,6 +47,8 @@ export interface WorkerConfig {
   readonly workerConcurrency: number;
   readonly scheduleIntervalSeconds: number | undefined;
   readonly stopTimeoutSeconds: number;
+  /** How long a target's lease lasts without renewal: a stalled or killed writer holds a target this long at most. */
+  readonly leaseTtlSeconds: number;
   readonly logLevel: LogLevel;
 }
 
@@ -189,6 +191,7 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', DEFAULT_WORKER_CONCURRENCY, 1, 64),
     scheduleIntervalSeconds: schedule === undefined ? undefined : integer(env, 'SCHEDULE_INTERVAL_SECONDS', 0, 10, 7 * 24 * 3600, 'or unset it for no schedule'),
     stopTimeoutSeconds: integer(env, 'STOP_TIMEOUT_SECONDS', DEFAULT_STOP_TIMEOUT_SECONDS, 1, 110),
+    leaseTtlSeconds: integer(env, 'LEASE_TTL_SECONDS', DEFAULT_LEASE_TTL_MS / 1000, 1, 3600),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 }

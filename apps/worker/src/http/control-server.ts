@@ -45,7 +45,7 @@ export function createControlServer(api: ControlApi): Server {
   const checkToken = bearerChecker(api.controlToken);
   const stopping = () => new RequestError(503, 'stopping', 'the worker is stopping: send the request to another task');
 
-  const startRun = async (request: IncomingMessage, response: ServerResponse, clientId: number | undefined) => {
+  const startRun = async (request: IncomingMessage, response: ServerResponse, clientId: number | undefined, verify = false) => {
     // `/update-all?clientId=3` must not start a run of every client.
     const [field] = new URL(request.url ?? '/', 'http://worker').searchParams.keys();
     if (field !== undefined) {
@@ -56,14 +56,15 @@ export function createControlServer(api: ControlApi): Server {
     if (clientId !== undefined && !(await api.clientExists(clientId))) {
       throw new RequestError(404, 'unknown-client', `client ${clientId} is not in the source's clients table`, 'clientId');
     }
-    const outcome = api.controller.start({ kind: clientId === undefined ? 'update-all' : 'update-client', clientId, trigger: 'api', reason: body.reason });
+    const kind = verify ? 'verify' : clientId === undefined ? 'update-all' : 'update-client';
+    const outcome = api.controller.start({ kind, clientId, trigger: 'api', reason: body.reason });
     if (outcome.started) {
       api.logger.log('info', 'run accepted', { runId: outcome.run.id, kind: outcome.run.kind, clientId, reason: body.reason });
       return send(response, 202, { runId: outcome.run.id, status: outcome.run.status, alreadyRunning: false, statusUrl: `/runs/${outcome.run.id}` }, { location: `/runs/${outcome.run.id}` });
     }
     if (outcome.reason === 'stopping') throw stopping();
     const running = outcome.run;
-    if (clientId !== undefined || running.kind !== 'update-all') {
+    if (clientId !== undefined || running.kind !== kind) {
       // A single-client run would write targets the running run writes too.
       throw new RequestError(409, 'run-in-progress', `run ${running.id} (${running.kind}) is in progress: retry when it has finished`);
     }
@@ -96,6 +97,8 @@ export function createControlServer(api: ControlApi): Server {
     },
     { pattern: /^\/update-all$/, auth: true, methods: { POST: (q, r) => startRun(q, r, undefined) } },
     { pattern: /^\/clients\/([^/]+)\/update$/, auth: true, methods: { POST: (q, r, [id]) => startRun(q, r, parseClientIdParam(id ?? '')) } },
+    { pattern: /^\/verify$/, auth: true, methods: { POST: (q, r) => startRun(q, r, undefined, true) } },
+    { pattern: /^\/clients\/([^/]+)\/verify$/, auth: true, methods: { POST: (q, r, [id]) => startRun(q, r, parseClientIdParam(id ?? ''), true) } },
     { pattern: /^\/runs$/, auth: true, methods: { GET: (_q, r) => send(r, 200, { running: api.controller.running?.id ?? null, runs: api.controller.list().map(runOverview) }) } },
     {
       pattern: /^\/runs\/([^/]+)$/,

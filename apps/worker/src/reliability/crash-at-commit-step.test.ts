@@ -33,7 +33,8 @@ const trackerKeyPrefix = (prefix: string) => `${fixture.services.redis.keyPrefix
 
 function startWorker(prefix: string): Promise<WorkerProcess> {
   // One target at a time, the big one first; Redis as the tracker so the last step has something to miss.
-  const env = fixture.env({ S3_ENDPOINT: proxy.url, S3_PREFIX: prefix, PARALLELISM: '1', COMPRESSION: 'none', TRACKER: 'redis', TRACKER_KEY_PREFIX: trackerKeyPrefix(prefix) });
+  // A short lease: the killed worker's target is free again by the time the fresh worker runs.
+  const env = fixture.env({ S3_ENDPOINT: proxy.url, S3_PREFIX: prefix, PARALLELISM: '1', COMPRESSION: 'none', TRACKER: 'redis', TRACKER_KEY_PREFIX: trackerKeyPrefix(prefix), LEASE_TTL_SECONDS: '1' });
   return startWorkerProcess(env).then((worker) => {
     started.push(worker);
     return worker;
@@ -106,6 +107,8 @@ describe('SIGKILL at each step of a target commit', () => {
     // The source moves on while the worker is down, including rows of the crashed target.
     await applyChurn(fixture.pool, { rate: 0.01, seed: 100 + index, clientIds: [1, 2], outOfOrder: true });
 
+    // The killed worker's lease of the big target lapses after LEASE_TTL_SECONDS; until then a new writer would skip it.
+    await expect.poll(async () => (await fixture.pool.query("SELECT count(*)::int AS n FROM target_leases WHERE expires_at > now()")).rows[0].n, { timeout: 10_000 }).toBe(0);
     const worker = await startWorker(prefix);
     const runId = await startUpdateAll(worker);
     const run = await finishedRun(worker, runId);

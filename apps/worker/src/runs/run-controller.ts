@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { ProgressListener, RunSummary, Logger } from '@storage-builder/updater';
+import type { ProgressListener, RunSummary, Logger, VerifySummary } from '@storage-builder/updater';
 import { errorMessage } from '@storage-builder/updater';
 import { statusOf, type RunKind, type RunRecord, type RunTrigger } from './run-record';
 
-/** Runs a plan: all clients (`clientId` undefined) or one client's targets. */
-export type RunExecutor = (plan: { runId: string; clientId: number | undefined; onProgress: ProgressListener }) => Promise<RunSummary>;
+/** Runs a plan: an update or a verify of all clients (`clientId` undefined) or of one client's targets. */
+export type RunExecutor = (plan: { runId: string; kind: RunKind; clientId: number | undefined; onProgress: ProgressListener }) => Promise<RunSummary | VerifySummary>;
 
 export interface RunControllerOptions {
   execute: RunExecutor;
@@ -64,12 +64,12 @@ export class RunController {
       if (event.type === 'target-finished') run.progress = { done: event.done, total: event.total };
     };
     const done = this.options
-      .execute({ runId: run.id, clientId: request.clientId, onProgress })
+      .execute({ runId: run.id, kind: request.kind, clientId: request.clientId, onProgress })
       .then(
         (summary) => {
           run.summary = summary;
           run.status = statusOf(summary);
-          run.progress = { done: summary.targets - summary.skipped, total: summary.targets };
+          run.progress = { done: summary.targets - ('skipped' in summary ? summary.skipped : 0), total: summary.targets };
         },
         (error: unknown) => {
           run.status = 'error';
