@@ -110,6 +110,11 @@ export class SnapshotStore {
     this.options = resolveSnapshotStoreOptions(options);
   }
 
+  /** Where this store's snapshots go, as `s3://bucket/prefix`. */
+  get location(): string {
+    return `s3://${this.options.bucket}/${this.options.prefix}`;
+  }
+
   keys(target: Target): TargetKeys {
     const dir = `${this.options.prefix}/${targetId(target)}`;
     const generation = (g: number) => `g${String(g).padStart(8, '0')}`;

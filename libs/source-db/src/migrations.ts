@@ -148,13 +148,14 @@ CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table}
 `;
 
 /*
- * Per-target write leases. One row per target, kept after release so that `token` only
+ * Per-target write leases. One row per target of a snapshot location (`target_key` is
+ * `s3://bucket/prefix/client-1/raw-data`), kept after release so that `token` only
  * grows: it is the fencing token a writer's manifest commit is checked against, under this
  * row's lock. Expiry lets another writer take over from a writer that died or stalled.
  */
 const targetLeases = `
 CREATE TABLE target_leases (
-  target text PRIMARY KEY,
+  target_key text PRIMARY KEY,
   token bigint NOT NULL CHECK (token > 0),
   holder text NOT NULL,
   acquired_at timestamptz NOT NULL,

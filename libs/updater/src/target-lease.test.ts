@@ -18,13 +18,14 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
-const leases = (holder: string, ttlMs = 60_000) => new TargetLeases({ pool, holder, ttlMs, logger: silentLogger });
+const SCOPE = 's3://bucket/prefix';
+const leases = (holder: string, ttlMs = 60_000) => new TargetLeases({ pool, scope: SCOPE, holder, ttlMs, logger: silentLogger });
 const taken = (lease: HeldLease | HeldElsewhere): HeldLease => {
   if (lease.state !== 'taken') throw new Error(`held by ${lease.holder}`);
   return lease;
 };
 /** Ends the lease's time as if its holder had stalled past the TTL (its renewals stopped). */
-const expire = (target: Target) => pool.query(`UPDATE target_leases SET expires_at = now() - interval '1 second' WHERE target = $1`, [`client-${target.clientId}/${target.kind}`]);
+const expire = (target: Target) => pool.query(`UPDATE target_leases SET expires_at = now() - interval '1 second' WHERE target_key = $1`, [`${SCOPE}/client-${target.clientId}/${target.kind}`]);
 
 describe('target leases', () => {
   it('give a target to one writer at a time, name the holder to the others, and hand it on after release', async () => {
@@ -90,11 +91,11 @@ describe('target leases', () => {
   it('renew themselves, and signal the holder when a renewal finds the lease taken over', async () => {
     const target: Target = { clientId: 4, kind: 'entities' };
     const writer = taken(await leases('writer', 1_000).acquire(target, 'r1'));
-    const expiry = async () => (await pool.query<{ expires_at: Date }>('SELECT expires_at FROM target_leases WHERE target = $1', ['client-4/entities'])).rows[0]!.expires_at.getTime();
+    const expiry = async () => (await pool.query<{ expires_at: Date }>('SELECT expires_at FROM target_leases WHERE target_key = $1', [`${SCOPE}/client-4/entities`])).rows[0]!.expires_at.getTime();
     const first = await expiry();
     await expect.poll(expiry, { timeout: 5_000 }).toBeGreaterThan(first);
     expect(writer.lost.aborted).toBe(false);
-    await pool.query(`UPDATE target_leases SET token = token + 1, holder = 'thief' WHERE target = 'client-4/entities'`);
+    await pool.query(`UPDATE target_leases SET token = token + 1, holder = 'thief' WHERE target_key = '${SCOPE}/client-4/entities'`);
     await expect.poll(() => writer.lost.aborted, { timeout: 5_000 }).toBe(true);
     await writer.release();
   });

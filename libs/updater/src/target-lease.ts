@@ -34,6 +34,11 @@ export class LeaseLostError extends Error {
 export interface TargetLeasesOptions {
   /** The source database, where `target_leases` lives (migration 3). */
   pool: pg.Pool;
+  /**
+   * Where the leased targets' snapshots go (`s3://bucket/prefix`): writers of different
+   * buckets or prefixes write different manifests, so they do not exclude each other.
+   */
+  scope: string;
   holder: string;
   ttlMs: number;
   logger: Logger;
@@ -64,25 +69,24 @@ export class TargetLeases {
    * for that commit to end.
    */
   async acquire(target: Target, runId: string): Promise<HeldLease | HeldElsewhere> {
-    const id = targetId(target);
+    const key = `${this.options.scope}/${targetId(target)}`;
     const holder = `${this.holder} run ${runId}`;
     for (;;) {
+      // A lease in force is reported without waiting: only an expired one is worth the
+      // row lock below, which waits for a commit still running under it.
+      const current = await this.options.pool.query<{ holder: string; expires_at: Date }>('SELECT holder, expires_at FROM target_leases WHERE target_key = $1 AND expires_at > now()', [key]);
+      if (current.rows[0]) return { state: 'held', holder: current.rows[0].holder, expiresAt: current.rows[0].expires_at };
       const { rows } = await this.options.pool.query<{ token: string }>(
-        `INSERT INTO target_leases AS l (target, token, holder, acquired_at, expires_at)
+        `INSERT INTO target_leases AS l (target_key, token, holder, acquired_at, expires_at)
          VALUES ($1, 1, $2, now(), now() + $3 * interval '1 millisecond')
-         ON CONFLICT (target) DO UPDATE
+         ON CONFLICT (target_key) DO UPDATE
            SET token = l.token + 1, holder = EXCLUDED.holder, acquired_at = now(), expires_at = EXCLUDED.expires_at
            WHERE l.expires_at <= now()
          RETURNING token`,
-        [id, holder, this.ttlMs],
+        [key, holder, this.ttlMs],
       );
-      if (rows[0]) return new HeldLease(this.options.pool, target, Number(rows[0].token), holder, this.ttlMs, this.options.logger);
-      const current = await this.options.pool.query<{ holder: string; expires_at: Date }>(
-        'SELECT holder, expires_at FROM target_leases WHERE target = $1 AND expires_at > now()',
-        [id],
-      );
-      // Released between the two statements: try again.
-      if (current.rows[0]) return { state: 'held', holder: current.rows[0].holder, expiresAt: current.rows[0].expires_at };
+      if (rows[0]) return new HeldLease(this.options.pool, key, target, Number(rows[0].token), holder, this.ttlMs, this.options.logger);
+      // Renewed or taken between the two statements: look again.
     }
   }
 }
@@ -102,6 +106,8 @@ export class HeldLease implements CommitFence {
 
   constructor(
     private readonly pool: pg.Pool,
+    /** The lease row's key: the scope and the target. */
+    readonly key: string,
     readonly target: Target,
     readonly token: number,
     readonly holder: string,
@@ -129,7 +135,7 @@ export class HeldLease implements CommitFence {
     client.on('error', onError);
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<{ token: string; holder: string }>('SELECT token, holder FROM target_leases WHERE target = $1 FOR UPDATE', [targetId(this.target)]);
+      const { rows } = await client.query<{ token: string; holder: string }>('SELECT token, holder FROM target_leases WHERE target_key = $1 FOR UPDATE', [this.key]);
       const current = rows[0];
       if (!current || Number(current.token) !== this.token) {
         this.controller.abort();
@@ -139,7 +145,7 @@ export class HeldLease implements CommitFence {
           `${targetId(this.target)}: the lease (token ${this.token}) was taken over by ${current?.holder ?? 'nobody'} (token ${current?.token ?? '?'}): this writer commits nothing`,
         );
       }
-      await client.query(`UPDATE target_leases SET expires_at = now() + $2 * interval '1 millisecond' WHERE target = $1`, [targetId(this.target), this.ttlMs]);
+      await client.query(`UPDATE target_leases SET expires_at = now() + $2 * interval '1 millisecond' WHERE target_key = $1`, [this.key, this.ttlMs]);
       const result = await commit();
       await client.query('COMMIT');
       return result;
@@ -158,7 +164,7 @@ export class HeldLease implements CommitFence {
     this.released = true;
     clearInterval(this.timer);
     try {
-      await this.pool.query(`UPDATE target_leases SET expires_at = now() WHERE target = $1 AND token = $2`, [targetId(this.target), this.token]);
+      await this.pool.query(`UPDATE target_leases SET expires_at = now() WHERE target_key = $1 AND token = $2`, [this.key, this.token]);
     } catch (error) {
       this.logger.log('warn', 'could not release a target lease; it expires by itself', { target: targetId(this.target), token: this.token, error: errorMessage(error) });
     }
@@ -168,8 +174,8 @@ export class HeldLease implements CommitFence {
     if (this.released || this.lost.aborted) return;
     try {
       // Extends only this token: an expired lease nobody took over is still safely ours.
-      const { rowCount } = await this.pool.query(`UPDATE target_leases SET expires_at = now() + $3 * interval '1 millisecond' WHERE target = $1 AND token = $2`, [
-        targetId(this.target),
+      const { rowCount } = await this.pool.query(`UPDATE target_leases SET expires_at = now() + $3 * interval '1 millisecond' WHERE target_key = $1 AND token = $2`, [
+        this.key,
         this.token,
         this.ttlMs,
       ]);

@@ -56,7 +56,7 @@ export class TargetRunner {
       ...options.publisher,
     });
     this.legacyProvider = new LegacyDataProvider({ source: options.source, batchSize: options.feedBatchSize });
-    this.leases = new TargetLeases({ pool: options.source, holder: options.leaseHolder, ttlMs: options.leaseTtlMs, logger: options.logger });
+    this.leases = new TargetLeases({ pool: options.source, scope: options.store.location, holder: options.leaseHolder, ttlMs: options.leaseTtlMs, logger: options.logger });
   }
 
   async run(target: Target, context: TargetRunContext): Promise<TargetResult> {

@@ -100,7 +100,7 @@ describe('a damaged target heals', () => {
   it('names the holder of a target another writer holds, and verifies it later', async () => {
     const target: Target = { clientId: 1, kind: 'formulas' };
     // Another writer's lease, taken and held as its running target holds it.
-    const held = await new TargetLeases({ pool: fixture.pool, holder: 'operator-laptop', ttlMs: 60_000, logger: silentLogger }).acquire(target, 'run-7');
+    const held = await new TargetLeases({ pool: fixture.pool, scope: fixture.store.location, holder: 'operator-laptop', ttlMs: 60_000, logger: silentLogger }).acquire(target, 'run-7');
     if (held.state !== 'taken') throw new Error(`the target is held by ${held.holder}`);
     try {
       const run = await updater().update(1);
