@@ -135,17 +135,21 @@ export class HeldLease implements CommitFence {
     client.on('error', onError);
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<{ token: string; holder: string }>('SELECT token, holder FROM target_leases WHERE target_key = $1 FOR UPDATE', [this.key]);
-      const current = rows[0];
-      if (!current || Number(current.token) !== this.token) {
+      // Locks the lease row, and renews it, only while it still carries this writer's token.
+      const { rowCount } = await client.query(`UPDATE target_leases SET expires_at = now() + $3 * interval '1 millisecond' WHERE target_key = $1 AND token = $2`, [
+        this.key,
+        this.token,
+        this.ttlMs,
+      ]);
+      if (rowCount === 0) {
         this.controller.abort();
+        const { rows } = await client.query<{ token: string; holder: string }>('SELECT token, holder FROM target_leases WHERE target_key = $1', [this.key]);
         throw new LeaseLostError(
           this.target,
           this.token,
-          `${targetId(this.target)}: the lease (token ${this.token}) was taken over by ${current?.holder ?? 'nobody'} (token ${current?.token ?? '?'}): this writer commits nothing`,
+          `${targetId(this.target)}: the lease (token ${this.token}) was taken over by ${rows[0]?.holder ?? 'nobody'} (token ${rows[0]?.token ?? '?'}): this writer commits nothing`,
         );
       }
-      await client.query(`UPDATE target_leases SET expires_at = now() + $2 * interval '1 millisecond' WHERE target_key = $1`, [this.key, this.ttlMs]);
       const result = await commit();
       await client.query('COMMIT');
       return result;
