@@ -21,7 +21,7 @@ import pg from 'pg';
 import { s3ClientConfig } from '@storage-builder/services';
 import { SnapshotStore } from '@storage-builder/snapshot';
 import { createSourcePool } from '@storage-builder/source-db';
-import { StorageUpdater } from '@storage-builder/updater';
+import { StorageUpdater, sourceConnectionsFor } from '@storage-builder/updater';
 import { RESULT_MARKER, SETTINGS_VARIABLE, TIME_BINARY, type ChildSettings, type FloorRunResult, type FloorRunSettings, type UpdateRunResult, type UpdateRunSettings } from './child-protocol';
 import { injectionFromEnv, strategyFor, wrapPublisherWithPerRowAwait } from './inject';
 import { summaryFigures } from '../updater/summary-figures';
@@ -58,7 +58,7 @@ async function runUpdate(settings: UpdateRunSettings): Promise<UpdateRunResult> 
   if (injection === 'per-row-await') wrapPublisherWithPerRowAwait();
   const injected = injection === undefined ? undefined : injection === 'legacy-serializer' ? (serializer !== settings.serializer ? `legacy serializer instead of ${settings.serializer}` : undefined) : 'one await per row before the serializer';
   countDbQueries();
-  const pool = createSourcePool({ connectionString: settings.databaseUrl, max: settings.parallelism + 2 });
+  const pool = createSourcePool({ connectionString: settings.databaseUrl, max: sourceConnectionsFor(settings.parallelism) });
   const s3 = countingS3Client(settings);
   const store = new SnapshotStore({ s3, bucket: settings.bucket, prefix: settings.prefix, logger: { warn: () => undefined } });
   try {

@@ -7,7 +7,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SnapshotStore } from '@storage-builder/snapshot';
 import { createSourcePool } from '@storage-builder/source-db';
-import { StorageUpdater, type UpdaterOptions } from '@storage-builder/updater';
+import { StorageUpdater, type UpdaterOptions, sourceConnectionsFor } from '@storage-builder/updater';
 import { GO_LINE, READY_LINE, RESULT_MARKER, type ChildResult } from './child-protocol';
 
 function required(name: string): string {
@@ -21,7 +21,7 @@ process.once('SIGTERM', () => process.exit(143));
 
 async function main(): Promise<void> {
   const switches = JSON.parse(required('UPDATER_SWITCHES')) as Pick<UpdaterOptions, 'serializer' | 'parallelism' | 'incremental'>;
-  const pool = createSourcePool({ connectionString: required('DATABASE_URL'), max: (switches.parallelism ?? 1) + 2 });
+  const pool = createSourcePool({ connectionString: required('DATABASE_URL'), max: sourceConnectionsFor(switches.parallelism ?? 1) });
   const s3 = new S3Client(JSON.parse(required('S3_CLIENT_CONFIG')));
   const store = new SnapshotStore({ s3, bucket: required('S3_BUCKET'), prefix: required('S3_PREFIX') });
   const updater = new StorageUpdater({ source: pool, store, ...switches, maxAttempts: 1 });

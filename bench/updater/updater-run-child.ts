@@ -9,7 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { s3ClientConfig } from '@storage-builder/services';
 import { readManifest, SnapshotStore, type SerializerStrategy } from '@storage-builder/snapshot';
 import { createSourcePool } from '@storage-builder/source-db';
-import { StorageUpdater } from '@storage-builder/updater';
+import { StorageUpdater, sourceConnectionsFor } from '@storage-builder/updater';
 import { summaryFigures, type SummaryFigures } from './summary-figures';
 
 export interface ChildSettings {
@@ -51,7 +51,7 @@ function required(name: string): string {
 
 async function main(): Promise<ChildMeasurement> {
   const settings = JSON.parse(required('UPDATER_BENCH_RUN')) as ChildSettings;
-  const pool = createSourcePool({ connectionString: required('DATABASE_URL'), max: settings.parallelism + 2 });
+  const pool = createSourcePool({ connectionString: required('DATABASE_URL'), max: sourceConnectionsFor(settings.parallelism) });
   const s3 = new S3Client(
     s3ClientConfig({
       endpoint: required('S3_ENDPOINT'),

@@ -141,15 +141,7 @@ export class HeldLease implements CommitFence {
         this.token,
         this.ttlMs,
       ]);
-      if (rowCount === 0) {
-        this.controller.abort();
-        const { rows } = await client.query<{ token: string; holder: string }>('SELECT token, holder FROM target_leases WHERE target_key = $1', [this.key]);
-        throw new LeaseLostError(
-          this.target,
-          this.token,
-          `${targetId(this.target)}: the lease (token ${this.token}) was taken over by ${rows[0]?.holder ?? 'nobody'} (token ${rows[0]?.token ?? '?'}): this writer commits nothing`,
-        );
-      }
+      if (rowCount === 0) throw await this.markLost(client);
       const result = await commit();
       await client.query('COMMIT');
       return result;
@@ -160,6 +152,18 @@ export class HeldLease implements CommitFence {
       client.off('error', onError);
       client.release(broken);
     }
+  }
+
+  /** Aborts `lost` with who holds the target now, and returns that error. */
+  private async markLost(db: Pick<pg.ClientBase, 'query'>): Promise<LeaseLostError> {
+    const { rows } = await db.query<{ token: string; holder: string }>('SELECT token, holder FROM target_leases WHERE target_key = $1', [this.key]).catch(() => ({ rows: [] }));
+    const error = new LeaseLostError(
+      this.target,
+      this.token,
+      `${targetId(this.target)}: the lease (token ${this.token}) was taken over by ${rows[0]?.holder ?? 'another writer'} (token ${rows[0]?.token ?? '?'}): this writer commits nothing`,
+    );
+    this.controller.abort(error);
+    return error;
   }
 
   /** Ends the lease so the next writer need not wait for it to expire. Safe to call twice. */
@@ -184,15 +188,15 @@ export class HeldLease implements CommitFence {
         this.ttlMs,
       ]);
       if (rowCount === 0) {
-        this.logger.log('warn', 'target lease taken over by another writer; stopping this target', { target: targetId(this.target), token: this.token });
-        this.controller.abort();
+        const lost = await this.markLost(this.pool);
+        this.logger.log('warn', 'target lease taken over by another writer; stopping this target', { target: targetId(this.target), token: this.token, error: lost.message });
         return;
       }
       this.renewedAt = Date.now();
     } catch (error) {
       if (Date.now() - this.renewedAt >= this.ttlMs) {
         this.logger.log('warn', 'could not renew a target lease for its whole TTL; stopping this target', { target: targetId(this.target), error: errorMessage(error) });
-        this.controller.abort();
+        this.controller.abort(new LeaseLostError(this.target, this.token, `${targetId(this.target)}: the lease could not be renewed for ${this.ttlMs} ms (${errorMessage(error)}): this writer commits nothing`));
       }
     }
   }

@@ -101,8 +101,9 @@ export class TargetRunner {
       }
       if (lease?.lost.aborted || error instanceof LeaseLostError) {
         // Another writer took the target over: it is that writer's to finish.
-        logger.log('warn', 'target lease lost to another writer; nothing more is committed here', { ...fields, error: errorMessage(error), durationMs });
-        return { state: 'skipped', target, reason: `lease lost: ${errorMessage(error)}` };
+        const why = errorMessage(lease?.lost.reason ?? error);
+        logger.log('warn', 'target lease lost to another writer; nothing more is committed here', { ...fields, error: why, durationMs });
+        return { state: 'skipped', target, reason: `lease lost: ${why}` };
       }
       logger.log('error', 'target failed', { ...fields, error: errorMessage(error), durationMs });
       return { state: 'failed', target, error: errorMessage(error), attempts: attempted, durationMs };
