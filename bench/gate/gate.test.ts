@@ -22,7 +22,9 @@ afterAll(() => {
 function runGate(args: string[], env: Record<string, string> = {}) {
   const out = mkdtempSync(path.join(tmpdir(), 'gate-test-'));
   outDirs.push(out);
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  // A PostgreSQL of its own: transactions that tests beside it hold open in a shared server
+  // hold back every database's snapshot horizon, and the incremental sync's counters with it.
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, SERVICES_PROVIDER: 'embedded', ...env };
   if (!('GATE_INJECT_REGRESSION' in env)) delete childEnv['GATE_INJECT_REGRESSION'];
   const result = spawnSync(TSX, [GATE, ...args, '--out', out], { cwd: ROOT, env: childEnv, encoding: 'utf8', timeout: 600_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, out };

@@ -134,7 +134,9 @@ export class HeldLease implements CommitFence {
     const onError = () => (broken = true);
     client.on('error', onError);
     try {
-      await client.query('BEGIN');
+      // Not flushed at commit: it only extends the expiry, which a crash of the server ends anyway.
+      // (Taking a lease is flushed: a token handed out twice would fence nothing.)
+      await client.query('BEGIN; SET LOCAL synchronous_commit TO off');
       // Locks the lease row, and renews it, only while it still carries this writer's token.
       const { rowCount } = await client.query(`UPDATE target_leases SET expires_at = now() + $3 * interval '1 millisecond' WHERE target_key = $1 AND token = $2`, [
         this.key,
