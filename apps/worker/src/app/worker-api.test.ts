@@ -108,6 +108,26 @@ describe('the worker’s HTTP API on a real port', () => {
     expect(run).toMatchObject({ kind: 'update-client', clientId: 2, status: 'completed', totals: { targets: 5, completed: { incremental: 5 } } });
   });
 
+  it('verifies over the API: reports each target and rebuilds the one whose object is gone', async () => {
+    const manifestKey = 'api-test/client-3/entities/manifest.json';
+    const manifest = JSON.parse((await fixture.store('api-test').getText(manifestKey))!.text) as { base: { key: string } };
+    await fixture.store('api-test').deleteQuietly([manifest.base.key]);
+    expect((await call('POST', '/clients/abc/verify', auth)).json).toMatchObject({ error: { field: 'clientId' } });
+    const started = await call('POST', '/clients/3/verify', auth);
+    expect(started.status).toBe(202);
+    let run: Record<string, unknown> | undefined;
+    for (;;) {
+      run = (await call('GET', `/runs/${started.json?.['runId'] as string}`, auth)).json;
+      if (run?.['status'] !== 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(run).toMatchObject({ kind: 'verify', clientId: 3, status: 'completed', totals: { targets: 5, ok: 4, healed: 1, broken: 0, held: 0 } });
+    expect(run?.['results']).toContainEqual(
+      expect.objectContaining({ clientId: 3, kind: 'entities', state: 'healed', problem: `manifest names ${manifest.base.key}, which does not exist`, result: expect.objectContaining({ state: 'completed', mode: 'full' }) }),
+    );
+    expect((await fixture.targetState('api-test', { clientId: 3, kind: 'entities' })).rows).toEqual(await fixture.databaseRows({ clientId: 3, kind: 'entities' }));
+  });
+
   it('never logs the token or the database password', () => {
     const all = worker.stdout.join('\n');
     expect(all).not.toContain(TEST_TOKEN);

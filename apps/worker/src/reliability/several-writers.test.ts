@@ -107,6 +107,16 @@ describe.each([
       expect(waited.code, waited.output).toBe(0);
       expect(waited.output).toMatch(/5 full, 0 incremental, 0 failed, 0 aborted, 0 skipped/);
       await expectClientOneMatchesDatabase(store);
+
+      // The operator's check: every object each manifest names is there.
+      await store.deleteQuietly([(await readManifest(store, TARGET))!.manifest.base.key]);
+      const broken = await startCli(proxy, prefix, ['verify', '--client', '1', '--no-heal']).done;
+      expect(broken.code).toBe(1);
+      expect(broken.output).toMatch(new RegExp(`${targetId(TARGET)} broken: manifest names \\S+, which does not exist\\nverified 5 targets in [\\d.]+s: 4 ok, 0 healed, 1 broken`));
+      const healed = await startCli(proxy, prefix, ['verify', '--client', '1']).done;
+      expect(healed.code, healed.output).toBe(0);
+      expect(healed.output).toMatch(/verified 5 targets in [\d.]+s: 4 ok, 1 healed, 0 broken/);
+      await expectClientOneMatchesDatabase(store);
     } finally {
       s3.destroy();
     }
