@@ -2,6 +2,7 @@ export { migrate, assertSchemaCurrent } from './migrate';
 export type { MigrationResult } from './migrate';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION } from './migrations';
 export type { Migration } from './migrations';
+export { inTransaction, withConnection } from './sql-source';
 export type { SqlSource } from './sql-source';
 export { createSourcePool, SOURCE_CLIENT_ENCODING } from './source-pool';
 export type { SourcePoolOptions } from './source-pool';

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type pg from 'pg';
 import { targetId, type Target } from '@storage-builder/data-model';
 import type { CommitFence } from '@storage-builder/snapshot';
+import { inTransaction, withConnection } from '@storage-builder/source-db';
 import { errorMessage, type Logger } from './logger';
 
 /** How long a lease lasts without renewal. */
@@ -129,31 +130,20 @@ export class HeldLease implements CommitFence {
    * lease over until `commit` has settled.
    */
   async fence<T>(commit: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    const onError = () => (broken = true);
-    client.on('error', onError);
-    try {
-      // Not flushed at commit: it only extends the expiry, which a crash of the server ends anyway.
-      // (Taking a lease is flushed: a token handed out twice would fence nothing.)
-      await client.query('BEGIN; SET LOCAL synchronous_commit TO off');
-      // Locks the lease row, and renews it, only while it still carries this writer's token.
-      const { rowCount } = await client.query(`UPDATE target_leases SET expires_at = now() + $3 * interval '1 millisecond' WHERE target_key = $1 AND token = $2`, [
-        this.key,
-        this.token,
-        this.ttlMs,
-      ]);
-      if (rowCount === 0) throw await this.markLost(client);
-      const result = await commit();
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
+    // Not flushed at commit: it only extends the expiry, which a crash of the server ends anyway.
+    // (Taking a lease is flushed: a token handed out twice would fence nothing.)
+    return withConnection(this.pool, (client) =>
+      inTransaction(client, 'BEGIN; SET LOCAL synchronous_commit TO off', async () => {
+        // Locks the lease row, and renews it, only while it still carries this writer's token.
+        const { rowCount } = await client.query(`UPDATE target_leases SET expires_at = now() + $3 * interval '1 millisecond' WHERE target_key = $1 AND token = $2`, [
+          this.key,
+          this.token,
+          this.ttlMs,
+        ]);
+        if (rowCount === 0) throw await this.markLost(client);
+        return commit();
+      }),
+    );
   }
 
   /** Aborts `lost` with who holds the target now, and returns that error. */
