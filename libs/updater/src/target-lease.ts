@@ -64,22 +64,15 @@ export interface TargetLeasesOptions {
  * taken over (a paused process, a lost connection) can never commit, on any store.
  */
 export class TargetLeases {
-  readonly holder: string;
-  readonly ttlMs: number;
-
-  constructor(private readonly options: TargetLeasesOptions) {
-    this.holder = options.holder;
-    this.ttlMs = options.ttlMs;
-  }
+  constructor(private readonly options: TargetLeasesOptions) {}
 
   /**
-   * Takes the target's lease if it is free or expired; otherwise says who holds it. A
-   * commit in progress under an expired lease holds the row lock, so taking over waits
-   * for that commit to end.
+   * Takes the target's lease if it is free or expired; otherwise says who holds it. Taking
+   * over an expired lease waits for a commit still running under it (it holds the row lock).
    */
   async acquire(target: Target, runId: string): Promise<HeldLease | HeldElsewhere> {
     const key = `${this.options.scope}/${targetId(target)}`;
-    const holder = `${this.holder} run ${runId}`;
+    const holder = `${this.options.holder} run ${runId}`;
     for (;;) {
       // A lease in force is reported without waiting: only an expired one is worth the
       // row lock below, which waits for a commit still running under it.
@@ -92,9 +85,9 @@ export class TargetLeases {
            SET token = l.token + 1, holder = EXCLUDED.holder, acquired_at = now(), expires_at = EXCLUDED.expires_at
            WHERE l.expires_at <= now()
          RETURNING token`,
-        [key, holder, this.ttlMs],
+        [key, holder, this.options.ttlMs],
       );
-      if (rows[0]) return new HeldLease(this.options.pool, key, target, Number(rows[0].token), holder, this.ttlMs, this.options.logger);
+      if (rows[0]) return new HeldLease(this.options.pool, key, target, Number(rows[0].token), holder, this.options.ttlMs, this.options.logger);
       // Renewed or taken between the two statements: look again.
     }
   }
