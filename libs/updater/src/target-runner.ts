@@ -164,12 +164,6 @@ export class TargetRunner {
   private async readAndPublish(target: Target, context: TargetRunContext, claim: LeaseClaim, fields: LogFields): Promise<AttemptOutcome | { state: 'damaged'; problem: string }> {
     const { store, tracker, logger } = this.options;
     const current = await readTargetManifest(store, target);
-    if (current.state === 'malformed' && claim.lease === undefined) {
-      // Only what is read under the lease decides a rebuild: some S3-protocol servers (s3rver)
-      // serve an object while another writer is still writing it.
-      await claim.take();
-      throw new SnapshotConflictError('manifest-changed', store.keys(target).manifest, `${targetId(target)}: the manifest could not be read before the lease was taken: read it again under the lease`);
-    }
     const manifestWatermark = current.state === 'valid' ? current.manifest.watermark : undefined;
     const tracked = tracker.kind === 'manifest' ? undefined : await this.lookUpTracker(target, fields);
     const rebuild = context.rebuild ?? (current.state === 'malformed' ? `the manifest cannot be read (${current.error.message})` : undefined);
