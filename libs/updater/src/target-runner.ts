@@ -190,14 +190,9 @@ export class TargetRunner {
           const trackerError = await this.saveToTracker(target, manifestWatermark!, context.runId, fields);
           return { state: 'completed', target, mode: start.mode, reason: `${start.reason}; nothing changed`, rows: 0, tombstones: 0, bytes: 0, serializeCalls: 0, objectKey: undefined, watermark: manifestWatermark!, ...trackerError };
         }
-        const readUnderLease = claim.lease !== undefined;
         await claim.take();
         // A delta is appended only to a chain whose objects all exist: one LIST, also used to clean up after the commit.
         const chain = await inspectChain(store, current.manifest);
-        if (chain.problem && !readUnderLease && (await store.head(store.keys(target).manifest))?.etag !== current.etag) {
-          // Not damage: another writer committed (and removed what it replaced) before this writer took the lease.
-          throw new SnapshotConflictError('manifest-changed', store.keys(target).manifest, `${targetId(target)}: another writer committed before this writer took the lease: read it again`);
-        }
         if (chain.problem) {
           logger.log('warn', 'target damaged; rebuilding it from a full read', { ...fields, problem: chain.problem });
           await read.close();
