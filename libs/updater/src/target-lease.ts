@@ -20,14 +20,6 @@ export interface HeldElsewhere {
   readonly expiresAt: Date;
 }
 
-/** Thrown by {@link LeaseClaim.take} when another writer holds the target: the target is skipped. */
-export class TargetHeldError extends Error {
-  override readonly name = 'TargetHeldError';
-  constructor(readonly held: HeldElsewhere) {
-    super(`held by ${held.holder} (lease until ${held.expiresAt.toISOString()})`);
-  }
-}
-
 /** A commit was refused because this writer no longer holds the target's lease. */
 export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
@@ -192,34 +184,5 @@ export class HeldLease implements CommitFence {
         this.controller.abort(new LeaseLostError(this.target, this.token, `${targetId(this.target)}: the lease could not be renewed for ${this.ttlMs} ms (${errorMessage(error)}): this writer commits nothing`));
       }
     }
-  }
-}
-
-/**
- * A target's lease taken at most once, when first needed: a target whose incremental read
- * finds nothing to publish writes nothing, so it needs no lease (and costs no lease writes).
- */
-export class LeaseClaim {
-  private taking: Promise<HeldLease> | undefined;
-  private held: HeldLease | undefined;
-
-  constructor(private readonly acquire: () => Promise<HeldLease | HeldElsewhere>) {}
-
-  /** The lease, taken on the first call; throws {@link TargetHeldError} when another writer holds it. */
-  take(): Promise<HeldLease> {
-    this.taking ??= this.acquire().then((taken) => {
-      if (taken.state === 'held') throw new TargetHeldError(taken);
-      return (this.held = taken);
-    });
-    return this.taking;
-  }
-
-  /** The lease if it was taken. */
-  get lease(): HeldLease | undefined {
-    return this.held;
-  }
-
-  async release(): Promise<void> {
-    await this.held?.release();
   }
 }

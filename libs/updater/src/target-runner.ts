@@ -4,7 +4,6 @@ import {
   inspectChain,
   isSnapshotDamage,
   readTargetManifest,
-  SnapshotConflictError,
   SnapshotPublisher,
   verifyTarget,
   type ListedObject,
@@ -19,7 +18,7 @@ import { firstChange } from './peek-changes';
 import { emitProgress, type ProgressEvent } from './progress-events';
 import { withRetries } from './retry-policy';
 import { decideStartingPoint } from './starting-point';
-import { LeaseClaim, LeaseLostError, TargetHeldError, TargetLeases, type HeldElsewhere, type HeldLease } from './target-lease';
+import { LeaseLostError, TargetLeases, type HeldElsewhere, type HeldLease } from './target-lease';
 import type { TargetResult, VerifyResult } from './target-result';
 import type { ResolvedUpdaterOptions } from './updater-options';
 
@@ -70,11 +69,19 @@ export class TargetRunner {
     emit({ type: 'target-started', runId: context.runId, target });
 
     let attempted = 0;
-    const claim = new LeaseClaim(() => this.takeLease(target, context));
+    let lease: HeldLease | undefined;
     try {
-      const { value, attempts } = await withRetries((attempt) => ((attempted = attempt), this.attempt(target, context, claim, fields)), {
+      const taken = await this.takeLease(target, context);
+      if (taken.state === 'held') {
+        const reason = `held by ${taken.holder} (lease until ${taken.expiresAt.toISOString()})`;
+        logger.log('info', 'target skipped: another writer holds it', { ...fields, holder: taken.holder });
+        return { state: 'skipped', target, reason };
+      }
+      lease = taken;
+      const signal = context.signal ? AbortSignal.any([context.signal, lease.lost]) : lease.lost;
+      const { value, attempts } = await withRetries((attempt) => ((attempted = attempt), this.attempt(target, { ...context, signal }, lease!, fields)), {
         maxAttempts: this.options.maxAttempts,
-        signal: context.signal,
+        signal,
         sleep: this.options.sleep,
         random: this.options.random,
         onRetry: ({ attempt, delayMs, rule, error }) => {
@@ -92,20 +99,16 @@ export class TargetRunner {
         logger.log('warn', 'target aborted; nothing was committed for it', { ...fields, durationMs });
         return { state: 'aborted', target, durationMs };
       }
-      if (error instanceof TargetHeldError) {
-        logger.log('info', 'target skipped: another writer holds it', { ...fields, holder: error.held.holder });
-        return { state: 'skipped', target, reason: error.message };
-      }
-      if (claim.lease?.lost.aborted || error instanceof LeaseLostError) {
+      if (lease?.lost.aborted || error instanceof LeaseLostError) {
         // Another writer took the target over: it is that writer's to finish.
-        const why = errorMessage(claim.lease?.lost.reason ?? error);
+        const why = errorMessage(lease?.lost.reason ?? error);
         logger.log('warn', 'target lease lost to another writer; nothing more is committed here', { ...fields, error: why, durationMs });
         return { state: 'skipped', target, reason: `lease lost: ${why}` };
       }
       logger.log('error', 'target failed', { ...fields, error: errorMessage(error), durationMs });
       return { state: 'failed', target, error: errorMessage(error), attempts: attempted, durationMs };
     } finally {
-      await claim.release();
+      await lease?.release();
     }
   }
 
@@ -138,30 +141,15 @@ export class TargetRunner {
     }
   }
 
-  /**
-   * One attempt: a read and a publish, again as a full rebuild when the chain turns out
-   * damaged, and again once when another writer committed between this writer's manifest
-   * read and its taking the lease (the second read happens under the lease).
-   */
-  private async attempt(target: Target, context: TargetRunContext, claim: LeaseClaim, fields: LogFields): Promise<AttemptOutcome> {
-    let rebuild = context.rebuild;
-    let conflicts = 0;
-    for (;;) {
-      const readUnderLease = claim.lease !== undefined;
-      let outcome: AttemptOutcome | { state: 'damaged'; problem: string };
-      try {
-        outcome = await this.readAndPublish(target, { ...context, rebuild }, claim, fields);
-      } catch (error) {
-        if (error instanceof SnapshotConflictError && !readUnderLease && conflicts++ === 0) continue;
-        throw error;
-      }
-      if (outcome.state !== 'damaged') return outcome;
-      if (rebuild !== undefined) throw new Error(`${targetId(target)}: a full rebuild reported damage: ${outcome.problem}`);
-      rebuild = outcome.problem;
-    }
+  private async attempt(target: Target, context: TargetRunContext, fence: HeldLease, fields: LogFields): Promise<AttemptOutcome> {
+    const outcome = await this.readAndPublish(target, context, fence, fields);
+    if (outcome.state !== 'damaged') return outcome;
+    const rebuilt = await this.readAndPublish(target, { ...context, rebuild: outcome.problem }, fence, fields);
+    if (rebuilt.state === 'damaged') throw new Error(`${targetId(target)}: a full rebuild reported damage: ${rebuilt.problem}`);
+    return rebuilt;
   }
 
-  private async readAndPublish(target: Target, context: TargetRunContext, claim: LeaseClaim, fields: LogFields): Promise<AttemptOutcome | { state: 'damaged'; problem: string }> {
+  private async readAndPublish(target: Target, context: TargetRunContext, fence: HeldLease, fields: LogFields): Promise<AttemptOutcome | { state: 'damaged'; problem: string }> {
     const { store, tracker, logger } = this.options;
     const current = await readTargetManifest(store, target);
     const manifestWatermark = current.state === 'valid' ? current.manifest.watermark : undefined;
@@ -173,8 +161,6 @@ export class TargetRunner {
     if (rebuild) logger.log('warn', 'target damaged; rebuilding it from a full read', { ...fields, problem: rebuild });
     else if (start.mode === 'full' && this.options.incremental) logger.log('info', 'full sync', { ...fields, reason: start.reason });
 
-    // A full read always publishes: take the lease before reading, not after.
-    if (start.mode === 'full') await claim.take();
     let read = await this.openRead(target, start.since);
     try {
       if (read.horizonAgeMs !== undefined && read.horizonAgeMs > this.options.horizonWarningMs) {
@@ -190,7 +176,6 @@ export class TargetRunner {
           const trackerError = await this.saveToTracker(target, manifestWatermark!, context.runId, fields);
           return { state: 'completed', target, mode: start.mode, reason: `${start.reason}; nothing changed`, rows: 0, tombstones: 0, bytes: 0, serializeCalls: 0, objectKey: undefined, watermark: manifestWatermark!, ...trackerError };
         }
-        await claim.take();
         // A delta is appended only to a chain whose objects all exist: one LIST, also used to clean up after the commit.
         const chain = await inspectChain(store, current.manifest);
         if (chain.problem) {
@@ -204,9 +189,7 @@ export class TargetRunner {
       }
       let published: PublishResult;
       try {
-        const lease = await claim.take();
-        const signal = context.signal ? AbortSignal.any([context.signal, lease.lost]) : lease.lost;
-        published = await this.publisher.publish({ target, fromWatermark: start.since, toWatermark: read.watermark, batches, signal, current, listed, fence: lease });
+        published = await this.publisher.publish({ target, fromWatermark: start.since, toWatermark: read.watermark, batches, signal: context.signal, current, listed, fence });
       } catch (error) {
         // Compaction reads the whole chain: the first to see a corrupt object's content.
         if (start.mode === 'incremental' && isSnapshotDamage(error)) return { state: 'damaged', problem: error.message };

@@ -98,7 +98,7 @@ describe('a damaged target heals', () => {
     const held = await new TargetLeases({ pool: fixture.pool, scope: fixture.store.location, holder: 'operator-laptop', ttlMs: 60_000, logger: silentLogger }).acquire(target, 'run-7');
     if (held.state !== 'taken') throw new Error(`the target is held by ${held.holder}`);
     try {
-      const run = await updater({ incremental: false }).update(1);
+      const run = await updater().update(1);
       expect(resultOf(run.results, target)).toMatchObject({ state: 'skipped', reason: expect.stringMatching(/^held by operator-laptop run run-7 \(lease until /) });
       const report = await updater().verify({ clientId: 1 });
       expect(report.results.find((r) => targetId(r.target) === targetId(target))).toMatchObject({ state: 'held', holder: 'operator-laptop run run-7' });
