@@ -12,7 +12,7 @@ import {
   runMultiWriterCheck,
   SPECIAL_TEXT,
   type MultiWriterServices,
-} from '../testing/multi-writer-check';
+} from '../testing';
 
 // Several writers at once on the same targets (in-process updaters, one stalling its event
 // loop; CLI runs in child processes; a BullMQ pair) while the source changes; afterwards

@@ -3,24 +3,13 @@ export { updaterFixture, TEST_PROFILE } from './updater-fixture';
 export type { UpdaterFixture } from './updater-fixture';
 export { randomizedSyncOptionsFor, runRandomizedSync } from './randomized-sync';
 export type { RandomizedSyncOptions, RandomizedSyncReport } from './randomized-sync';
-export {
-  compareTargetRows,
-  findPsql,
-  MULTI_WRITER_STORES,
-  multiWriterServices,
-  parseForceQuotedCsv,
-  psqlQuery,
-  readWithPsql,
-  runMultiWriterCheck,
-  SPECIAL_TEXT,
-} from './multi-writer-check';
-export type {
-  MultiWriterCheckOptions,
-  MultiWriterMutation,
-  MultiWriterReport,
-  MultiWriterScale,
-  MultiWriterServices,
-  MultiWriterStore,
-  OutcomeCounts,
-  RowComparison,
-} from './multi-writer-check';
+export { runMultiWriterCheck } from './multi-writer-check';
+export { MULTI_WRITER_STORES } from './multi-writer-options';
+export type { MultiWriterCheckOptions, MultiWriterMutation, MultiWriterScale, MultiWriterStore } from './multi-writer-options';
+export type { MultiWriterReport } from './multi-writer-report';
+export { multiWriterServices } from './multi-writer-services';
+export type { MultiWriterServices } from './multi-writer-services';
+export { compareTargetRows, findPsql, parseForceQuotedCsv, psqlQuery, readWithPsql } from './psql-reader';
+export type { RowComparison } from './psql-reader';
+export { SPECIAL_TEXT } from './special-text';
+export type { OutcomeCounts } from './writer-activity';

@@ -1,0 +1,48 @@
+import { SnapshotStore, type SnapshotStoreOptions } from '@storage-builder/snapshot';
+
+/**
+ * The in-process updater A's store: calls made with a target's lease held (a data upload,
+ * a manifest PUT inside the fence, the clean-up after a commit) may stall the event loop.
+ * With `unfencedStrays` (a mutation), every clean-up after a commit also deletes every data
+ * object the target's manifest does not name, whatever fencing token wrote it.
+ */
+export class StallingStore extends SnapshotStore {
+  private readonly committed = new Set<string>();
+
+  constructor(
+    options: SnapshotStoreOptions,
+    private readonly stall: (where: string) => unknown,
+    private readonly unfencedStrays: boolean,
+  ) {
+    super(options);
+  }
+
+  override upload(...args: Parameters<SnapshotStore['upload']>): ReturnType<SnapshotStore['upload']> {
+    this.stall('A uploading a data object (lease held)');
+    return super.upload(...args);
+  }
+
+  override async putSmall(key: string, body: string, conditions?: { ifMatch?: string; ifNoneMatch?: boolean }): Promise<string> {
+    this.stall('A putting a manifest (inside the fence)');
+    const etag = await super.putSmall(key, body, conditions);
+    if (key.endsWith('/manifest.json')) this.committed.add(key.slice(0, key.length - 'manifest.json'.length));
+    return etag;
+  }
+
+  override async deleteQuietly(keys: readonly string[]): Promise<string[]> {
+    this.stall('A cleaning up after a commit');
+    const deleted = await super.deleteQuietly(keys);
+    if (!this.unfencedStrays) return deleted;
+    const directories = [...this.committed];
+    this.committed.clear();
+    for (const directory of directories) {
+      const manifest = await this.getText(`${directory}manifest.json`);
+      if (!manifest) continue;
+      const parsed = JSON.parse(manifest.text) as { base: { key: string }; deltas: Array<{ key: string }> };
+      const named = new Set([parsed.base.key, ...parsed.deltas.map((d) => d.key)]);
+      const strays = (await this.listKeys(directory)).filter((key) => key.endsWith('.snap') && !named.has(key));
+      deleted.push(...(await super.deleteQuietly(strays)));
+    }
+    return deleted;
+  }
+}
