@@ -7,7 +7,6 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { s3Status } from './s3-errors';
 
 /** S3 refuses non-final parts below 5 MiB (s3rver 3.7.1 does not check; AWS does). */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -18,10 +17,8 @@ export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 export const DEFAULT_QUEUE_SIZE = 4;
 
 export interface UploadConditions {
-  /** Send `If-None-Match: *` (on the PUT or the CompleteMultipartUpload). */
+  /** Send `If-None-Match: *` (on the PUT or the CompleteMultipartUpload): never replace an object. */
   readonly ifNoneMatch?: boolean;
-  /** Send `If-Match: <etag>`. */
-  readonly ifMatch?: string;
 }
 
 export interface StreamUploadInput {
@@ -35,12 +32,6 @@ export interface StreamUploadInput {
   readonly metadata?: Record<string, string>;
   readonly contentType?: string;
   readonly signal?: AbortSignal;
-  /**
-   * Called when the store answers 412 to the final PUT or CompleteMultipartUpload. Return
-   * new conditions to try that final request once more (the bytes are still at hand), or
-   * `undefined` to fail with the 412.
-   */
-  readonly onPreconditionFailed?: (error: unknown) => Promise<UploadConditions | 'exists' | undefined>;
   /** Told when an abandoned multipart upload could not be aborted (its parts stay until a lifecycle rule removes them). */
   readonly onAbortFailure?: (uploadId: string, error: unknown) => void;
 }
@@ -49,8 +40,6 @@ export interface StreamUploadResult {
   readonly key: string;
   readonly etag: string;
   readonly bytes: number;
-  /** True when the key already held these bytes and nothing was written. */
-  readonly reused: boolean;
   /** 0 for a single PUT. */
   readonly parts: number;
   /** Bytes of part buffers this upload allocated over its life (they are reused, so this never falls); at most `partSize × (queueSize + 1)`. */
@@ -130,50 +119,35 @@ export async function uploadStream(input: StreamUploadInput): Promise<StreamUplo
     signal?.throwIfAborted();
     if (uploadId === undefined) {
       const body = part.subarray(0, filled);
-      const etag = await finalRequest(input, async (conditions) => {
-        const answer = await s3.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: body,
-            Metadata: input.metadata,
-            ContentType: input.contentType,
-            IfNoneMatch: conditions?.ifNoneMatch ? '*' : undefined,
-            IfMatch: conditions?.ifMatch,
-          }),
-          send,
-        );
-        return answer.ETag ?? '';
-      });
-      return { key, etag: etag ?? '', reused: etag === undefined, bytes, parts: 0, peakBufferedBytes: peak };
+      const answer = await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          Metadata: input.metadata,
+          ContentType: input.contentType,
+          IfNoneMatch: input.conditions?.ifNoneMatch ? '*' : undefined,
+        }),
+        send,
+      );
+      return { key, etag: answer.ETag ?? '', bytes, parts: 0, peakBufferedBytes: peak };
     }
     if (filled > 0) await flushPart();
     await Promise.all(inFlight);
     signal?.throwIfAborted();
     completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-    const id = uploadId;
-    const etag = await finalRequest(input, async (conditions) => {
-      const answer = await s3.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId: id,
-          MultipartUpload: { Parts: completed },
-          IfNoneMatch: conditions?.ifNoneMatch ? '*' : undefined,
-          IfMatch: conditions?.ifMatch,
-        }),
-        send,
-      );
-      return answer.ETag ?? '';
-    });
-    if (etag === undefined) throw new ReusedObject();
-    return { key, etag, reused: false, bytes, parts: completed.length, peakBufferedBytes: peak };
+    const answer = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: completed },
+        IfNoneMatch: input.conditions?.ifNoneMatch ? '*' : undefined,
+      }),
+      send,
+    );
+    return { key, etag: answer.ETag ?? '', bytes, parts: completed.length, peakBufferedBytes: peak };
   } catch (error) {
-    if (error instanceof ReusedObject) {
-      // The key already holds these bytes: drop our parts, report the object as reused.
-      await abortUpload(input, uploadId);
-      return { key, etag: '', reused: true, bytes, parts: 0, peakBufferedBytes: peak };
-    }
     // Parts still in flight would land after the abort; wait for them to settle first.
     await Promise.allSettled(inFlight);
     await abortUpload(input, uploadId);
@@ -181,29 +155,11 @@ export async function uploadStream(input: StreamUploadInput): Promise<StreamUplo
   }
 }
 
-class ReusedObject extends Error {}
-
 async function abortUpload(input: StreamUploadInput, uploadId: string | undefined): Promise<void> {
   if (uploadId === undefined) return;
   try {
     await input.s3.send(new AbortMultipartUploadCommand({ Bucket: input.bucket, Key: input.key, UploadId: uploadId }));
   } catch (abortError) {
     input.onAbortFailure?.(uploadId, abortError);
-  }
-}
-
-/** Sends the request that makes the object visible; on 412 asks the caller whether to retry, reuse or fail. */
-async function finalRequest(
-  input: StreamUploadInput,
-  request: (conditions: UploadConditions | undefined) => Promise<string>,
-): Promise<string | undefined> {
-  try {
-    return await request(input.conditions);
-  } catch (error) {
-    if (s3Status(error) !== 412 || !input.onPreconditionFailed) throw error;
-    const next = await input.onPreconditionFailed(error);
-    if (next === 'exists') return undefined;
-    if (next === undefined) throw error;
-    return await request(next);
   }
 }

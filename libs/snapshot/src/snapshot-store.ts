@@ -148,7 +148,7 @@ export class SnapshotStore {
   upload(
     key: string,
     body: AsyncIterable<Uint8Array>,
-    extra: Pick<StreamUploadInput, 'conditions' | 'signal' | 'onPreconditionFailed' | 'metadata' | 'contentType'> = {},
+    extra: Pick<StreamUploadInput, 'conditions' | 'signal' | 'metadata' | 'contentType'> = {},
   ): Promise<StreamUploadResult> {
     return uploadStream({
       s3: this.options.s3,
