@@ -41,8 +41,20 @@ export async function readManifest(store: SnapshotStore, target: Target): Promis
   return found.state === 'valid' ? { manifest: found.manifest, etag: found.etag } : undefined;
 }
 
+/** Wait before reading an unparsable manifest once more. */
+const TORN_READ_RETRY_MS = 200;
+
 export async function readTargetManifest(store: SnapshotStore, target: Target): Promise<TargetManifest> {
   const key = store.keys(target).manifest;
+  const first = await readOnce(store, key, target);
+  if (first.state !== 'malformed') return first;
+  // Some S3-protocol servers (s3rver) serve an object while a PUT is still replacing it:
+  // only a manifest that is unreadable twice is damaged. S3 itself replaces objects atomically.
+  await store.options.sleep(TORN_READ_RETRY_MS);
+  return readOnce(store, key, target);
+}
+
+async function readOnce(store: SnapshotStore, key: string, target: Target): Promise<TargetManifest> {
   const object = await store.getText(key);
   if (!object) return { state: 'absent' };
   try {
