@@ -46,13 +46,13 @@ export { MAX_CONFLICT_ATTEMPTS, RETRYABLE_STATUS, SnapshotConflictError } from '
 export type { SnapshotConflictCode } from './s3-errors';
 
 // Manifests, publishing, compaction, materialization
-export { MANIFEST_VERSION, ManifestError, attemptTag, fenceOfKey, generationOfKey, parseManifest } from './manifest';
+export { MANIFEST_VERSION, ManifestError, parseManifest } from './manifest';
 export type { ManifestBase, ManifestDelta, ManifestErrorCode, ManifestObject, SnapshotManifest } from './manifest';
-export { commitManifest, readManifest, readTargetManifest, UNFENCED } from './manifest-store';
+export { commitManifest, readManifest, readTargetManifest } from './manifest-store';
 export type { CommitFence, CommitGuard, ManifestVersion, TargetManifest } from './manifest-store';
 export { inspectChain, isSnapshotDamage, verifyTarget } from './target-health';
 export type { ChainInspection, TargetHealth, VerifyOptions } from './target-health';
 export { DEFAULT_MAX_DELTA_BYTES_RATIO, DEFAULT_MAX_DELTAS, SnapshotPublisher } from './snapshot-publisher';
 export type { PublishInput, PublisherOptions, PublishResult, ResolvedPublisherOptions } from './snapshot-publisher';
-export { materializeManifest, materializeTarget, readManifestObjects } from './materialize';
+export { materializeManifest, materializeTarget } from './materialize';
 export type { MaterializedTarget } from './materialize';
