@@ -10,6 +10,14 @@ export function isDataKind(value: unknown): value is DataKind {
   return typeof value === 'string' && (DATA_KINDS as readonly string[]).includes(value);
 }
 
+/**
+ * A record with a value for every kind, in `DATA_KINDS` order: for per-kind tables that are
+ * computed rather than written out, so they cannot miss a kind.
+ */
+export function perKind<T>(value: (kind: DataKind) => T): Record<DataKind, T> {
+  return Object.fromEntries(DATA_KINDS.map((kind) => [kind, value(kind)])) as Record<DataKind, T>;
+}
+
 /** Validates a kind from outside (a request, a file, a CLI flag), naming where it came from. */
 export function parseDataKind(value: unknown, source = 'kind'): DataKind {
   if (isDataKind(value)) return value;

@@ -1,4 +1,4 @@
-export { DATA_KINDS, isDataKind, parseDataKind } from './data-kinds';
+export { DATA_KINDS, isDataKind, parseDataKind, perKind } from './data-kinds';
 export type { DataKind } from './data-kinds';
 export { KIND_SCHEMAS } from './kind-schemas';
 export type { ColumnSpec, KindSchema } from './kind-schemas';

@@ -1,6 +1,7 @@
 import { DATA_KINDS, KIND_SCHEMAS, parseClientId, parseDataKind, type DataKind, type Watermark } from '@storage-builder/data-model';
 import { assertSchemaCurrent } from './migrate';
-import { CHURN_UPDATES, insertGeneratedRowsSql } from './row-generators';
+import { KIND_DESCRIPTORS } from './kind-descriptors';
+import { insertGeneratedRowsSql } from './row-generators';
 import { withConnection, type SqlSource } from './sql-source';
 import { WriteTransaction } from './write-transaction';
 
@@ -19,7 +20,7 @@ export interface ChurnOptions {
   clientIds?: readonly number[];
   /**
    * Kinds to change.
-   * @defaultValue all five
+   * @defaultValue every kind in `DATA_KINDS`
    */
   kinds?: readonly DataKind[];
   /**
@@ -69,7 +70,7 @@ export async function applyChurn(source: SqlSource, options: ChurnOptions): Prom
     let deleted = 0;
     for (const clientId of clientIds) {
       for (const kind of kinds) {
-        const { table } = KIND_SCHEMAS[kind];
+        const { schema: { table }, churnUpdate } = KIND_DESCRIPTORS[kind];
         const where = `client_id = ${clientId}`;
         inserted += await inserter.query(
           insertGeneratedRowsSql({
@@ -79,10 +80,10 @@ export async function applyChurn(source: SqlSource, options: ChurnOptions): Prom
             count: `(SELECT round(count(*) * ${options.rate}) FROM ${table} WHERE ${where})`,
             seed: options.seed,
             textWidth,
-            references: referenceCounts(clientId),
+            referenceCount: (referenced) => `(SELECT count(*) FROM ${KIND_SCHEMAS[referenced].table} WHERE ${where})`,
           }),
         );
-        updated += await changer.query(`UPDATE ${table} SET ${CHURN_UPDATES[kind]} WHERE ${where} AND ${picked(1)}`);
+        updated += await changer.query(`UPDATE ${table} SET ${churnUpdate} WHERE ${where} AND ${picked(1)}`);
         deleted += await changer.query(`DELETE FROM ${table} WHERE ${where} AND ${picked(2)}`);
       }
     }
@@ -97,11 +98,6 @@ export async function applyChurn(source: SqlSource, options: ChurnOptions): Prom
   } finally {
     if (changer !== inserter) await changer[Symbol.asyncDispose]();
   }
-}
-
-function referenceCounts(clientId: number) {
-  const count = (table: string) => `(SELECT count(*) FROM ${table} WHERE client_id = ${clientId})`;
-  return { entities: count('entities'), dataItems: count('data_items'), formulas: count('formulas') };
 }
 
 async function listClients(source: SqlSource): Promise<number[]> {

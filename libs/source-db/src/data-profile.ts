@@ -1,3 +1,9 @@
+import { DATA_KINDS, type DataKind } from '@storage-builder/data-model';
+import { kindFieldName, type KindFieldName } from './kind-field-name';
+
+/** A kind as a profile names it among `rows`: `rawData`, `entities`, `dataItems`, ... */
+export type ProfileRowsField = KindFieldName<DataKind>;
+
 /**
  * The shape of seeded data. Row counts are totals over all clients; raw data is skewed so
  * that client 1 holds `rawDataSkew` of it (the incident's biggest client dwarfed the rest).
@@ -5,13 +11,8 @@
 export interface DataProfile {
   /** Clients 1..clients are created. */
   readonly clients: number;
-  readonly rows: {
-    readonly rawData: number;
-    readonly entities: number;
-    readonly dataItems: number;
-    readonly formulas: number;
-    readonly formulaAssociations: number;
-  };
+  /** Rows of every kind, keyed by its field name, as profile files have always written them. */
+  readonly rows: { readonly [K in DataKind as KindFieldName<K>]: number };
   /** Fraction (0..1) of raw-data rows that belong to client 1; the rest is split evenly. */
   readonly rawDataSkew: number;
   /** Characters in a raw-data `text_value` (and in long text of the other kinds). */
@@ -20,7 +21,7 @@ export interface DataProfile {
   readonly seed: number;
 }
 
-export const ROW_KIND_FIELDS = ['rawData', 'entities', 'dataItems', 'formulas', 'formulaAssociations'] as const;
+const ROW_KIND_FIELDS: readonly ProfileRowsField[] = DATA_KINDS.map(kindFieldName);
 const PROFILE_FIELDS = ['clients', 'rows', 'rawDataSkew', 'textWidth', 'seed'] as const;
 
 /** Wide enough for realistic text, small enough for one page per row. */
@@ -42,16 +43,11 @@ export function parseDataProfile(value: unknown, source = 'profile'): DataProfil
       throw new Error(`${source}.rows.${key} is not a kind: use ${ROW_KIND_FIELDS.join(', ')}`);
     }
   }
-  const count = (key: (typeof ROW_KIND_FIELDS)[number]) => integer(rows[key], `${source}.rows.${key}`, 0, Number.MAX_SAFE_INTEGER, 'a non-negative integer');
+  const count = (key: ProfileRowsField) => integer(rows[key], `${source}.rows.${key}`, 0, Number.MAX_SAFE_INTEGER, 'a non-negative integer');
   const profile: DataProfile = {
     clients: integer(object['clients'], `${source}.clients`, 1, MAX_CLIENTS, `an integer from 1 to ${MAX_CLIENTS}`),
-    rows: {
-      rawData: count('rawData'),
-      entities: count('entities'),
-      dataItems: count('dataItems'),
-      formulas: count('formulas'),
-      formulaAssociations: count('formulaAssociations'),
-    },
+    // Every field of ROW_KIND_FIELDS, which lists every kind: the object is complete.
+    rows: Object.fromEntries(ROW_KIND_FIELDS.map((field) => [field, count(field)])) as DataProfile['rows'],
     rawDataSkew: fraction(object['rawDataSkew'], `${source}.rawDataSkew`),
     textWidth: integer(object['textWidth'], `${source}.textWidth`, 0, MAX_TEXT_WIDTH, `an integer from 0 to ${MAX_TEXT_WIDTH}`),
     seed: integer(object['seed'], `${source}.seed`, 0, 2_147_483_647, 'an integer from 0 to 2147483647'),
@@ -77,8 +73,13 @@ function fraction(value: unknown, path: string): number {
   throw new Error(`${path} must be a number from 0 to 1, got ${JSON.stringify(value) ?? 'undefined'}`);
 }
 
+/** Rows of `kind` for one client of the profile (see `rowsPerClient`). */
+export function rowsOfKind(profile: DataProfile, kind: DataKind, clientId: number): number {
+  return rowsPerClient(profile, kindFieldName(kind), clientId);
+}
+
 /** Rows of each kind per client: raw data skewed towards client 1, the other kinds even. */
-export function rowsPerClient(profile: DataProfile, field: (typeof ROW_KIND_FIELDS)[number], clientId: number): number {
+export function rowsPerClient(profile: DataProfile, field: ProfileRowsField, clientId: number): number {
   const total = profile.rows[field];
   const { clients } = profile;
   if (field === 'rawData') {

@@ -6,10 +6,7 @@ import { KIND_SCHEMAS, type DataKind, type Watermark } from '@storage-builder/da
  * table and column names come from KIND_SCHEMAS.
  */
 
-/**
- * The SELECT the feed runs for the rows of a (client, kind) at or after `since`, ordered
- * by id. Exported so a benchmark can hand the same query to `psql` as the floor.
- */
+/** The SELECT the feed runs for the rows of a (client, kind) at or after `since`, ordered by id. */
 export function feedRowsQuery(clientId: number, kind: DataKind, since: Watermark | null): string {
   const { table, columns } = KIND_SCHEMAS[kind];
   const sinceFilter = since === null ? '' : ` AND changed_xid >= '${since}'::xid8`;
@@ -30,4 +27,12 @@ export function feedTombstonesQuery(clientId: number, kind: DataKind, since: Wat
 
 export function copyOut(select: string): string {
   return `COPY (${select}) TO STDOUT`;
+}
+
+/**
+ * The `COPY … TO STDOUT` the feed streams the rows of a (client, kind) with. Exported so a
+ * benchmark can hand the very same statement to `psql` as the floor it is compared with.
+ */
+export function feedRowsCopy(clientId: number, kind: DataKind, since: Watermark | null): string {
+  return copyOut(feedRowsQuery(clientId, kind, since));
 }

@@ -1,5 +1,6 @@
-import type { DataKind, RowKey, RowValues, Watermark } from '@storage-builder/data-model';
+import { DATA_KINDS, type DataKind, type RowKey, type RowValues, type Watermark } from '@storage-builder/data-model';
 import { openChangeFeed } from './change-feed';
+import { kindFieldName, type KindFieldName } from './kind-field-name';
 import type { SqlSource } from './sql-source';
 
 export type OnNewVersion = (version: Watermark) => Promise<void> | void;
@@ -15,38 +16,20 @@ export interface LegacyProviderOptions {
   batchSize?: number;
 }
 
-/**
- * The provider the legacy worker used, kept for the harness that reproduces the
- * incident: one awaited `onUpdated` per item, one `onDeleted` per deleted key. It reads
- * through the same change feed, so only the calling convention is old.
- *
- * `onNewVersion` is called once, with the read's watermark, before the first item, in
- * the order of the parameters. A caller that saves the version there would skip rows if
- * it crashed before publishing them; the legacy worker ignored it (it always passed
- * `currentVersion: null`), and the new pipeline saves the feed's watermark after commit.
- */
-export class LegacyDataProvider {
+/** A read of one kind: `getWithCallbacks` with the kind filled in. */
+export type KindCallbacksMethod = (
+  clientId: number,
+  currentVersion: Watermark | string | null,
+  onNewVersion: OnNewVersion,
+  onUpdated: OnUpdated,
+  onDeleted: OnDeleted,
+) => Promise<void>;
+
+/** The legacy worker's method per kind, named after the kind: `getRawDataWithCallbacks`, `getEntitiesWithCallbacks`, ... */
+export type LegacyKindMethods = { readonly [K in DataKind as `get${Capitalize<KindFieldName<K>>}WithCallbacks`]: KindCallbacksMethod };
+
+class CallbackProvider {
   constructor(private readonly options: LegacyProviderOptions) {}
-
-  getRawDataWithCallbacks(clientId: number, currentVersion: Watermark | string | null, onNewVersion: OnNewVersion, onUpdated: OnUpdated, onDeleted: OnDeleted): Promise<void> {
-    return this.getWithCallbacks('raw-data', clientId, currentVersion, onNewVersion, onUpdated, onDeleted);
-  }
-
-  getEntitiesWithCallbacks(clientId: number, currentVersion: Watermark | string | null, onNewVersion: OnNewVersion, onUpdated: OnUpdated, onDeleted: OnDeleted): Promise<void> {
-    return this.getWithCallbacks('entities', clientId, currentVersion, onNewVersion, onUpdated, onDeleted);
-  }
-
-  getDataItemsWithCallbacks(clientId: number, currentVersion: Watermark | string | null, onNewVersion: OnNewVersion, onUpdated: OnUpdated, onDeleted: OnDeleted): Promise<void> {
-    return this.getWithCallbacks('data-items', clientId, currentVersion, onNewVersion, onUpdated, onDeleted);
-  }
-
-  getFormulasWithCallbacks(clientId: number, currentVersion: Watermark | string | null, onNewVersion: OnNewVersion, onUpdated: OnUpdated, onDeleted: OnDeleted): Promise<void> {
-    return this.getWithCallbacks('formulas', clientId, currentVersion, onNewVersion, onUpdated, onDeleted);
-  }
-
-  getFormulaAssociationsWithCallbacks(clientId: number, currentVersion: Watermark | string | null, onNewVersion: OnNewVersion, onUpdated: OnUpdated, onDeleted: OnDeleted): Promise<void> {
-    return this.getWithCallbacks('formula-associations', clientId, currentVersion, onNewVersion, onUpdated, onDeleted);
-  }
 
   /** The same for a kind given as a value. */
   async getWithCallbacks(
@@ -65,3 +48,29 @@ export class LegacyDataProvider {
     }
   }
 }
+
+// Installed from DATA_KINDS rather than written out, so every kind has its method.
+for (const kind of DATA_KINDS) {
+  const field = kindFieldName(kind);
+  Object.defineProperty(CallbackProvider.prototype, `get${field.charAt(0).toUpperCase()}${field.slice(1)}WithCallbacks`, {
+    value(this: CallbackProvider, ...args: Parameters<KindCallbacksMethod>) {
+      return this.getWithCallbacks(kind, ...args);
+    },
+    configurable: true,
+    writable: true,
+  });
+}
+
+/**
+ * The provider the legacy worker used, kept for the harness that reproduces the
+ * incident: one awaited `onUpdated` per item, one `onDeleted` per deleted key. It reads
+ * through the same change feed, so only the calling convention is old.
+ *
+ * `onNewVersion` is called once, with the read's watermark, before the first item, in
+ * the order of the parameters. A caller that saves the version there would skip rows if
+ * it crashed before publishing them; the legacy worker ignored it (it always passed
+ * `currentVersion: null`), and the new pipeline saves the feed's watermark after commit.
+ */
+export type LegacyDataProvider = CallbackProvider & LegacyKindMethods;
+// TypeScript cannot declare methods whose names are computed from a list, hence the cast.
+export const LegacyDataProvider = CallbackProvider as new (options: LegacyProviderOptions) => LegacyDataProvider;

@@ -1,7 +1,11 @@
+import { DATA_KINDS } from '@storage-builder/data-model';
+import { KIND_DESCRIPTORS, type KindDescriptor } from './kind-descriptors';
+
 /**
- * The schema, as versioned migrations. Each migration is written out literally (not
- * generated from `KIND_SCHEMAS`), so an applied version never changes under a database;
- * `migrate.test.ts` checks that the tables still match `KIND_SCHEMAS`.
+ * The schema, as versioned migrations. A migration's text is what existing databases
+ * ran, so it never changes once applied: tables are written out literally in their kind's
+ * descriptor (not generated from `KIND_SCHEMAS`), and `migrations.test.ts` pins the text
+ * of every applied version. `migrate.test.ts` checks that the tables match `KIND_SCHEMAS`.
  */
 export interface Migration {
   readonly version: number;
@@ -9,63 +13,13 @@ export interface Migration {
   readonly sql: string;
 }
 
-const dataTables = `
+const dataTables = (kinds: readonly KindDescriptor[]) => `
 CREATE TABLE clients (
   id integer PRIMARY KEY CHECK (id > 0),
   name text NOT NULL
 );
 
-CREATE TABLE raw_data (
-  client_id integer NOT NULL,
-  id bigint NOT NULL,
-  entity_id bigint NOT NULL,
-  data_item_id bigint NOT NULL,
-  period date NOT NULL,
-  numeric_value numeric(20,6),
-  text_value text,
-  is_carryover boolean NOT NULL,
-  PRIMARY KEY (client_id, id)
-);
-
-CREATE TABLE entities (
-  client_id integer NOT NULL,
-  id bigint NOT NULL,
-  code varchar(64) NOT NULL,
-  name text NOT NULL,
-  parent_id bigint,
-  is_active boolean NOT NULL,
-  PRIMARY KEY (client_id, id)
-);
-
-CREATE TABLE data_items (
-  client_id integer NOT NULL,
-  id bigint NOT NULL,
-  code varchar(64) NOT NULL,
-  name text NOT NULL,
-  unit varchar(32),
-  value_type varchar(16) NOT NULL,
-  PRIMARY KEY (client_id, id)
-);
-
-CREATE TABLE formulas (
-  client_id integer NOT NULL,
-  id bigint NOT NULL,
-  code varchar(64) NOT NULL,
-  expression text NOT NULL,
-  description text,
-  revision integer NOT NULL,
-  PRIMARY KEY (client_id, id)
-);
-
-CREATE TABLE formula_associations (
-  client_id integer NOT NULL,
-  id bigint NOT NULL,
-  formula_id bigint NOT NULL,
-  entity_id bigint NOT NULL,
-  data_item_id bigint NOT NULL,
-  priority integer NOT NULL,
-  PRIMARY KEY (client_id, id)
-);
+${kinds.map((kind) => kind.createTableSql).join('\n\n')}
 `;
 
 /*
@@ -79,7 +33,7 @@ CREATE TABLE formula_associations (
  * transaction; the feed also ignores a tombstone whose key exists in its snapshot.
  * TRUNCATE is refused: it fires no row-level triggers, so its deletes would be lost.
  */
-const changeTracking = `
+const changeTracking = (kinds: readonly KindDescriptor[]) => `
 CREATE TABLE tombstones (
   client_id integer NOT NULL,
   kind text NOT NULL,
@@ -127,10 +81,12 @@ BEGIN
   RAISE EXCEPTION 'TRUNCATE of % would lose its deletes: the change feed needs a tombstone per row', TG_TABLE_NAME
     USING HINT = 'Use DELETE, or drop and re-create the database and run migrate().';
 END $$;
-${['raw_data', 'entities', 'data_items', 'formulas', 'formula_associations']
-  .map((table) => {
-    const kind = table === 'raw_data' ? 'raw-data' : table.replace(/_/g, '-');
-    return `
+${kinds.map(trackChanges).join('\n')}
+`;
+
+/** The change-tracking column, index and triggers of one kind's table. */
+function trackChanges({ schema: { table, kind } }: KindDescriptor): string {
+  return `
 ALTER TABLE ${table} ADD COLUMN changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX ${table}_changes ON ${table} (client_id, changed_xid);
 CREATE TRIGGER ${table}_stamp BEFORE INSERT OR UPDATE ON ${table}
@@ -143,9 +99,7 @@ CREATE TRIGGER ${table}_rekeyed AFTER UPDATE ON ${table} REFERENCING OLD TABLE A
   FOR EACH STATEMENT EXECUTE FUNCTION source_db_tombstone_rekeyed('${kind}');
 CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table}
   FOR EACH STATEMENT EXECUTE FUNCTION source_db_refuse_truncate();`;
-  })
-  .join('\n')}
-`;
+}
 
 /*
  * Per-target write leases. One row per target of a snapshot location (`target_key` is
@@ -163,11 +117,32 @@ CREATE TABLE target_leases (
 );
 `;
 
-export const MIGRATIONS: readonly Migration[] = [
-  { version: 1, name: 'clients and the five data kinds', sql: dataTables },
-  { version: 2, name: 'xid8 change tracking and tombstones', sql: changeTracking },
-  { version: 3, name: 'per-target write leases', sql: targetLeases },
-];
+/**
+ * The migrations for `descriptors`: the three written for the first five kinds, then one
+ * for each later version a kind names as its `createdInVersion`, which creates the kind's
+ * table with its change tracking (version 2 ran before that kind existed).
+ */
+export function migrationsFor(descriptors: readonly KindDescriptor[]): Migration[] {
+  const createdIn = (version: number) => descriptors.filter((d) => d.createdInVersion === version);
+  const migrations: Migration[] = [
+    { version: 1, name: 'clients and the five data kinds', sql: dataTables(createdIn(1)) },
+    { version: 2, name: 'xid8 change tracking and tombstones', sql: changeTracking(createdIn(1)) },
+    { version: 3, name: 'per-target write leases', sql: targetLeases },
+  ];
+  const laterVersions = [...new Set(descriptors.map((d) => d.createdInVersion))].filter((v) => v !== 1).sort((a, b) => a - b);
+  for (const version of laterVersions) {
+    const kinds = createdIn(version);
+    const names = kinds.map((d) => d.schema.kind).join(', ');
+    const next = migrations.length + 1;
+    if (version !== next) {
+      throw new Error(`${names} has createdInVersion ${version}, but the next free schema version is ${next}: set it to ${next}`);
+    }
+    migrations.push({ version, name: `table and change tracking for ${names}`, sql: kinds.map((d) => `\n${d.createTableSql}\n${trackChanges(d)}\n`).join('') });
+  }
+  return migrations;
+}
+
+export const MIGRATIONS: readonly Migration[] = migrationsFor(DATA_KINDS.map((kind) => KIND_DESCRIPTORS[kind]));
 
 /** The version a database must be at for the feed, the seeder and the churn generator. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RowValues } from '@storage-builder/data-model';
 import { provisionPostgres } from '@storage-builder/services';
 import { openChangeFeed } from './change-feed';
-import { feedRowsQuery } from './feed-queries';
+import { feedRowsCopy } from './feed-queries';
 import { migrate } from './migrate';
 import { createSourcePool } from './source-pool';
 import { drain } from './testing/materialize';
@@ -48,7 +48,7 @@ describe('source text through the change feed', () => {
   });
 
   it.skipIf(!psqlAvailable())('reads the same values that psql prints for the same COPY', async () => {
-    const copy = `COPY (${feedRowsQuery(CLIENT, 'entities', null)}) TO STDOUT`;
+    const copy = feedRowsCopy(CLIENT, 'entities', null);
     const psql = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-c', copy], {
       env: { ...process.env, PGCLIENTENCODING: 'UTF8' },
       maxBuffer: 64 * 1024 * 1024,

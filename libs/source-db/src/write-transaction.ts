@@ -1,5 +1,6 @@
 import { KIND_SCHEMAS, parseDataKind, parseWatermark, type DataKind, type Watermark } from '@storage-builder/data-model';
-import { CHURN_UPDATES, insertGeneratedRowsSql } from './row-generators';
+import { KIND_DESCRIPTORS } from './kind-descriptors';
+import { insertGeneratedRowsSql } from './row-generators';
 import { lease, type Lease, type SqlSource } from './sql-source';
 
 /**
@@ -38,14 +39,14 @@ export class WriteTransaction implements AsyncDisposable {
 
   /** Inserts generated rows with ids `fromId .. fromId + count - 1`. */
   insertRows(kind: DataKind, clientId: number, fromId: number, count: number, seed = 1, textWidth = 40): Promise<number> {
-    const references = { entities: '100', dataItems: '100', formulas: '100' };
-    return this.query(insertGeneratedRowsSql({ kind: parseDataKind(kind), clientId, fromId, count, seed, textWidth, references }));
+    // References point into ids 1..100 of each referenced kind, whether or not those rows exist.
+    return this.query(insertGeneratedRowsSql({ kind: parseDataKind(kind), clientId, fromId, count, seed, textWidth, referenceCount: () => '100' }));
   }
 
-  /** Changes the rows with these ids in a visible way (see `CHURN_UPDATES`). */
+  /** Changes the rows with these ids in a visible way (the kind's `churnUpdate`). */
   updateRows(kind: DataKind, clientId: number, ids: readonly number[]): Promise<number> {
-    const { table } = KIND_SCHEMAS[parseDataKind(kind)];
-    return this.query(`UPDATE ${table} SET ${CHURN_UPDATES[kind]} WHERE client_id = $1 AND id = ANY($2::bigint[])`, [clientId, ids]);
+    const { schema, churnUpdate } = KIND_DESCRIPTORS[parseDataKind(kind)];
+    return this.query(`UPDATE ${schema.table} SET ${churnUpdate} WHERE client_id = $1 AND id = ANY($2::bigint[])`, [clientId, ids]);
   }
 
   deleteRows(kind: DataKind, clientId: number, ids: readonly number[]): Promise<number> {

@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
-import { targetId, type DataKind, type RowValues, type Target } from '@storage-builder/data-model';
+import { targetId, type RowValues, type Target } from '@storage-builder/data-model';
 import { S3FaultProxy } from '@storage-builder/services/testing';
 import { materializeTarget, readTargetManifest, SnapshotStore, type SnapshotStoreOptions } from '@storage-builder/snapshot';
 import { seededRandom } from '@storage-builder/snapshot/testing';
-import { createSourcePool, migrate, rowsPerClient, seedDatabase } from '@storage-builder/source-db';
+import { createSourcePool, migrate, rowsOfKind, seedDatabase } from '@storage-builder/source-db';
 import { errorMessage } from '../logger';
 import type { ProgressEvent } from '../progress-events';
 import { StorageUpdater, targetsOf } from '../storage-updater';
@@ -65,8 +65,6 @@ interface SeedStore {
   readonly prefix: string;
   readonly options: SnapshotStoreOptions;
 }
-
-const PROFILE_ROWS_FIELD = { 'raw-data': 'rawData', entities: 'entities', 'data-items': 'dataItems', formulas: 'formulas', 'formula-associations': 'formulaAssociations' } as const satisfies Record<DataKind, string>;
 
 /**
  * One seed of the multi-writer check, on one store kind. Against a database and an object
@@ -143,7 +141,7 @@ async function setUpSource({ seed, label, options, cleanups }: Seed, admin: pg.C
   await seedDatabase(setupPool, profile);
   const clientIds = Array.from({ length: profile.clients }, (_, i) => i + 1);
   const targets = targetsOf(clientIds);
-  const seededIds = (target: Target) => rowsPerClient(profile, PROFILE_ROWS_FIELD[target.kind], target.clientId);
+  const seededIds = (target: Target) => rowsOfKind(profile, target.kind, target.clientId);
   await writeSpecialText(setupPool, targets, seededIds);
   // Writers wait at most 2 s for a row lock: no writer can hang the seed behind another.
   const writerPool = track(new pg.Pool({ connectionString: databaseUrl, max: 8, client_encoding: 'UTF8', options: '-c lock_timeout=2000' }));

@@ -1,7 +1,7 @@
 // Text that is hard to carry through COPY, CSV and the snapshot format, and where the check
 // writes it: into every text column of the seeded source, and again from the writers.
 import type pg from 'pg';
-import { KIND_SCHEMAS, type DataKind, type Target } from '@storage-builder/data-model';
+import { KIND_SCHEMAS, perKind, type DataKind, type Target } from '@storage-builder/data-model';
 import { inTransaction, withConnection } from '@storage-builder/source-db';
 
 /**
@@ -48,13 +48,7 @@ function textColumns(kind: DataKind): TextColumn[] {
     return c.pgType === 'text' || varchar ? [{ name: c.name, nullable: c.nullable, maxChars: varchar ? Number(varchar[1]) : undefined }] : [];
   });
 }
-export const TEXT_COLUMNS: Readonly<Record<DataKind, readonly TextColumn[]>> = {
-  'raw-data': textColumns('raw-data'),
-  entities: textColumns('entities'),
-  'data-items': textColumns('data-items'),
-  formulas: textColumns('formulas'),
-  'formula-associations': textColumns('formula-associations'),
-};
+export const TEXT_COLUMNS: Readonly<Record<DataKind, readonly TextColumn[]>> = perKind(textColumns);
 
 /** `value` cut to what `column` holds (varchar(n) counts characters, not UTF-16 units). */
 export function fitted(value: string, column: TextColumn): string {
