@@ -1,8 +1,8 @@
-import type { Writable } from 'node:stream';
 import type { ChangeBatch, RowValues } from '@storage-builder/data-model';
-import type { SnapshotEncoder, SnapshotTotals } from './snapshot-encoder';
-import { throwIfAborted, writeWithBackpressure } from './output-writer';
-import type { SerializeCounters } from './serialize-types';
+import { chooseBatchSize } from './memory-budget';
+import type { SnapshotTotals } from './snapshot-encoder';
+import { pushedOutput, throwIfAborted, writeWithBackpressure } from './output-writer';
+import type { SerializerStrategyDefinition } from './serializer-strategy';
 
 /** A deleted key inside a batch; rows go in bare so batching allocates nothing per row. */
 interface BatchedTombstone {
@@ -34,36 +34,33 @@ export async function serializeEnumerableBatched<T>(
   await serializeBatch(null);
 }
 
-export async function batchedSerialize(
-  batches: AsyncIterable<ChangeBatch> | Iterable<ChangeBatch>,
-  encoder: SnapshotEncoder,
-  output: Writable,
-  counters: SerializeCounters,
-  finish: () => SnapshotTotals,
-  signal: AbortSignal | undefined,
-  batchSize: number,
-): Promise<SnapshotTotals> {
-  let totals: SnapshotTotals | undefined;
-  await serializeEnumerableBatched(groups(batches), batchSize, async (batch) => {
-    counters.serializeCalls++;
-    throwIfAborted(signal);
-    if (batch === null) {
-      totals = finish();
-      await writeWithBackpressure(output, encoder.takeOutput());
-      output.end();
-      return;
-    }
-    for (let i = 0; i < batch.length; i++) {
-      const item = batch[i] as BatchItem;
-      if (Array.isArray(item)) encoder.addRow(item as RowValues);
-      else encoder.addTombstone((item as BatchedTombstone).tombstone);
-    }
-    counters.rows = encoder.counts.rows;
-    counters.tombstones = encoder.counts.tombstones;
-    await writeWithBackpressure(output, encoder.takeOutput());
-  });
-  return totals as SnapshotTotals;
-}
+/** The write-up's fix: one awaited call per batch of a size chosen from free memory. */
+export const batchedStrategy: SerializerStrategyDefinition = {
+  reads: 'change-feed',
+  start: ({ batches, encoder, counters, finish, signal, batchSizing }) =>
+    pushedOutput(async (output) => {
+      let totals: SnapshotTotals | undefined;
+      await serializeEnumerableBatched(groups(batches), (counters.batchSize = chooseBatchSize(batchSizing)), async (batch) => {
+        counters.serializeCalls++;
+        throwIfAborted(signal);
+        if (batch === null) {
+          totals = finish();
+          await writeWithBackpressure(output, encoder.takeOutput());
+          output.end();
+          return;
+        }
+        for (let i = 0; i < batch.length; i++) {
+          const item = batch[i] as BatchItem;
+          if (Array.isArray(item)) encoder.addRow(item as RowValues);
+          else encoder.addTombstone((item as BatchedTombstone).tombstone);
+        }
+        counters.rows = encoder.counts.rows;
+        counters.tombstones = encoder.counts.tombstones;
+        await writeWithBackpressure(output, encoder.takeOutput());
+      });
+      return totals as SnapshotTotals;
+    }),
+};
 
 /** A feed batch as one group of items: its rows, then its tombstones. */
 async function* groups(batches: AsyncIterable<ChangeBatch> | Iterable<ChangeBatch>): AsyncGenerator<readonly BatchItem[]> {

@@ -37,3 +37,4 @@ export const DEFAULT_DEFLATE_LEVEL = 1;
 
 export const COMPRESSIONS = ['none', 'deflate'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
+export const DEFAULT_COMPRESSION: Compression = 'deflate';

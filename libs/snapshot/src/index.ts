@@ -1,6 +1,7 @@
 // File format
 export {
   COMPRESSIONS,
+  DEFAULT_COMPRESSION,
   DEFAULT_DEFLATE_LEVEL,
   DEFAULT_FRAME_BYTES,
   DEFAULT_FRAME_ITEMS,
@@ -18,10 +19,13 @@ export { SnapshotFormatError } from './snapshot-format-error';
 export type { SnapshotFormatErrorCode } from './snapshot-format-error';
 
 // Serializer strategies
-export { serializeSnapshot, OUTPUT_HIGH_WATER_MARK } from './serialize-snapshot';
-export type { SnapshotItem } from './serialize-snapshot';
-export { DEFAULT_SERIALIZER_STRATEGY, SERIALIZER_STRATEGIES } from './serialize-types';
-export type { SerializeCounters, SerializedSnapshot, SerializerStrategy, SerializeSnapshotOptions } from './serialize-types';
+export { serializeSnapshot } from './serialize-snapshot';
+export { OUTPUT_HIGH_WATER_MARK } from './output-writer';
+export type { SnapshotItem } from './legacy-serializer';
+export { DEFAULT_SERIALIZER_STRATEGY, SERIALIZER_STRATEGIES, SERIALIZERS, serializerStrategy } from './serializer-registry';
+export type { SerializerStrategy } from './serializer-registry';
+export type { SerializerStrategyDefinition, StrategyInput, StrategyOutput } from './serializer-strategy';
+export type { SerializeCounters, SerializedSnapshot, SerializeSnapshotOptions } from './serialize-types';
 export { serializeEnumerable } from './legacy-serializer';
 export { serializeEnumerableBatched } from './batched-serializer';
 export { STREAMING_SLICE_ROWS } from './streaming-serializer';
@@ -42,7 +46,7 @@ export { uploadStream, DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, MAX_PARTS, MIN_PAR
 export type { StreamUploadInput, StreamUploadResult, UploadConditions } from './multipart-upload';
 export { probeConditionalWrites } from './conditional-write-probe';
 export type { ConditionalWriteSupport } from './conditional-write-probe';
-export { MAX_CONFLICT_ATTEMPTS, RETRYABLE_STATUS, SnapshotConflictError } from './s3-errors';
+export { SnapshotConflictError } from './s3-errors';
 export type { SnapshotConflictCode } from './s3-errors';
 
 // Manifests, publishing, compaction, materialization

@@ -1,8 +1,10 @@
-import type { Writable } from 'node:stream';
-import type { SnapshotEncoder, SnapshotTotals } from './snapshot-encoder';
-import { throwIfAborted, writeWithBackpressure } from './output-writer';
-import type { SerializeCounters } from './serialize-types';
-import type { SnapshotItem } from './serialize-snapshot';
+import type { ChangeBatch } from '@storage-builder/data-model';
+import type { SnapshotTotals } from './snapshot-encoder';
+import { pushedOutput, throwIfAborted, writeWithBackpressure } from './output-writer';
+import type { SerializerStrategyDefinition } from './serializer-strategy';
+
+/** A record as the incident's callback provider handed it over: a row, or the key of a deleted row. */
+export type SnapshotItem = { readonly row: ChangeBatch['rows'][number] } | { readonly tombstone: string };
 
 /**
  * A port of the incident's `SerializeHelper.SerializeEnumerable`: one awaited
@@ -19,29 +21,38 @@ export async function serializeEnumerable<T>(
   await serialize(null);
 }
 
-export async function legacySerialize(
-  items: AsyncIterable<SnapshotItem>,
-  encoder: SnapshotEncoder,
-  output: Writable,
-  counters: SerializeCounters,
-  finish: () => SnapshotTotals,
-  signal: AbortSignal | undefined,
-): Promise<SnapshotTotals> {
-  let totals: SnapshotTotals | undefined;
-  await serializeEnumerable(items, async (item) => {
-    counters.serializeCalls++;
-    throwIfAborted(signal);
-    if (item === null) {
-      totals = finish();
-      await writeWithBackpressure(output, encoder.takeOutput());
-      output.end();
-      return;
-    }
-    if ('row' in item) encoder.addRow(item.row);
-    else encoder.addTombstone(item.tombstone);
-    counters.rows = encoder.counts.rows;
-    counters.tombstones = encoder.counts.tombstones;
-    await writeWithBackpressure(output, encoder.takeOutput());
-  });
-  return totals as SnapshotTotals;
+/** The incident's strategy, reading what the incident's callback provider yields, one record per call. */
+export const legacyStrategy: SerializerStrategyDefinition = {
+  reads: 'legacy-provider',
+  start: ({ batches, encoder, counters, finish, signal }) =>
+    pushedOutput(async (output) => {
+      let totals: SnapshotTotals | undefined;
+      await serializeEnumerable(flattenForCallbacks(batches), async (item) => {
+        counters.serializeCalls++;
+        throwIfAborted(signal);
+        if (item === null) {
+          totals = finish();
+          await writeWithBackpressure(output, encoder.takeOutput());
+          output.end();
+          return;
+        }
+        if ('row' in item) encoder.addRow(item.row);
+        else encoder.addTombstone(item.tombstone);
+        counters.rows = encoder.counts.rows;
+        counters.tombstones = encoder.counts.tombstones;
+        await writeWithBackpressure(output, encoder.takeOutput());
+      });
+      return totals as SnapshotTotals;
+    }),
+};
+
+/**
+ * The per-record enumerable the legacy strategy consumes, as the incident's provider
+ * produced it (`onUpdated(item)` / `onDeleted(key)` one record at a time).
+ */
+async function* flattenForCallbacks(batches: AsyncIterable<ChangeBatch> | Iterable<ChangeBatch>): AsyncGenerator<SnapshotItem> {
+  for await (const batch of batches) {
+    for (const row of batch.rows) yield { row };
+    for (const tombstone of batch.tombstones) yield { tombstone };
+  }
 }

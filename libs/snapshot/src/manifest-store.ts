@@ -1,6 +1,6 @@
 import type { Target } from '@storage-builder/data-model';
 import { ManifestError, parseManifest, type SnapshotManifest } from './manifest';
-import { s3Status, SnapshotConflictError, withConflictRetry } from './s3-errors';
+import { s3Status, SnapshotConflictError } from './s3-errors';
 import type { SnapshotStore } from './snapshot-store';
 
 /** A manifest with the ETag it was read at: the condition of the next commit. */
@@ -69,7 +69,7 @@ async function readOnce(store: SnapshotStore, key: string, target: Target): Prom
  * Replaces the manifest of `next.target` only if it still has the ETag `previous` was read
  * at (absent when `previous` is undefined), inside `fence`. With conditional writes the
  * store enforces the ETag (`If-Match` / `If-None-Match: *`; 412 = lost race, 409 =
- * retried); without, the manifest is re-read and compared just before the PUT, which the
+ * thrown for the caller's retry); without, the manifest is re-read and compared just before the PUT, which the
  * fence makes safe against every writer that holds a lease.
  */
 export async function commitManifest(
@@ -91,10 +91,8 @@ export async function commitManifest(
       return { etag: await store.putSmall(key, body), guard: 'read-check' as const };
     }
     try {
-      const etag = await withConflictRetry(
-        () => store.putSmall(key, body, previous ? { ifMatch: previous.etag } : { ifNoneMatch: true }),
-        store.options.sleep,
-      );
+      // A 409 (a concurrent request on the key) is not retried here: the updater's retry table retries the whole target.
+      const etag = await store.putSmall(key, body, previous ? { ifMatch: previous.etag } : { ifNoneMatch: true });
       return { etag, guard: 'conditional' as const };
     } catch (error) {
       // AWS answers If-Match on a key that no longer exists with 404: another writer's doing too.

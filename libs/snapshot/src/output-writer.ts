@@ -1,5 +1,10 @@
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
+import type { SnapshotTotals } from './snapshot-encoder';
+import type { StrategyOutput } from './serializer-strategy';
+
+/** Output stream buffer: enough to keep an upload busy, small next to a multipart part. */
+export const OUTPUT_HIGH_WATER_MARK = 1024 * 1024;
 
 /**
  * Writes `chunk` and waits only when the stream asks for it (`write` returned false), the
@@ -19,4 +24,15 @@ export async function writeWithBackpressure(output: Writable, chunk: Buffer): Pr
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error(`serialization aborted: ${String(signal.reason)}`);
+}
+
+/**
+ * The output of a strategy that pushes its bytes (`write` writes them and ends `output`):
+ * a failure destroys the stream with the error, so its reader sees it too.
+ */
+export function pushedOutput(write: (output: Writable) => Promise<SnapshotTotals>): StrategyOutput {
+  const output = new PassThrough({ highWaterMark: OUTPUT_HIGH_WATER_MARK });
+  const totals = write(output);
+  totals.catch((error: unknown) => output.destroy(error instanceof Error ? error : new Error(String(error))));
+  return { stream: output, totals };
 }

@@ -28,34 +28,3 @@ export class SnapshotConflictError extends Error {
     super(message, options);
   }
 }
-
-/**
- * Retryable S3 answers for conditional writes: 409 ConditionalRequestConflict means a
- * concurrent operation on the key; AWS says to retry. Everything else is rethrown (the
- * SDK already retries throttling and 5xx).
- */
-export const RETRYABLE_STATUS: Readonly<Record<number, { minDelayMs: number; maxDelayMs: number }>> = {
-  409: { minDelayMs: 50, maxDelayMs: 1000 },
-};
-export const MAX_CONFLICT_ATTEMPTS = 4;
-
-export function retryDelay(status: number, attempt: number, random: () => number = Math.random): number | undefined {
-  const rule = RETRYABLE_STATUS[status];
-  if (!rule) return undefined;
-  const ceiling = Math.min(rule.maxDelayMs, rule.minDelayMs * 2 ** attempt);
-  return rule.minDelayMs + random() * (ceiling - rule.minDelayMs);
-}
-
-/** Runs `attempt`, retrying answers in {@link RETRYABLE_STATUS} with jittered backoff. */
-export async function withConflictRetry<T>(attempt: () => Promise<T>, sleep: (ms: number) => Promise<void>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      const status = s3Status(error);
-      const delay = status === undefined ? undefined : retryDelay(status, i);
-      if (delay === undefined || i + 1 >= MAX_CONFLICT_ATTEMPTS) throw error;
-      await sleep(delay);
-    }
-  }
-}

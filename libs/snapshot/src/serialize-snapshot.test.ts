@@ -2,7 +2,7 @@ import { parseWatermark, type ChangeBatch } from '@storage-builder/data-model';
 import { describe, expect, it } from 'vitest';
 import { chooseBatchSize, MAX_BATCH_SIZE, MIN_BATCH_SIZE } from './memory-budget';
 import { serializeSnapshot } from './serialize-snapshot';
-import { SERIALIZER_STRATEGIES } from './serialize-types';
+import { SERIALIZER_STRATEGIES } from './serializer-registry';
 import { snapshotHeader } from './snapshot-header';
 import { collect, generateRows, inBatches } from './testing/generate-rows';
 import { buildSnapshot, readAll } from './testing/snapshot-bytes';

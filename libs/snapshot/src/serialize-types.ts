@@ -3,17 +3,14 @@ import type { Readable } from 'node:stream';
 import type { BatchSizingOptions } from './memory-budget';
 import type { FrameOptions, SnapshotTotals } from './snapshot-encoder';
 import type { SnapshotHeader } from './snapshot-header';
+import type { SerializerStrategy } from './serializer-registry';
 
-export const SERIALIZER_STRATEGIES = ['legacy', 'batched', 'streaming'] as const;
-/** How rows reach the encoder; every strategy writes the same bytes. */
-export type SerializerStrategy = (typeof SERIALIZER_STRATEGIES)[number];
-export const DEFAULT_SERIALIZER_STRATEGY: SerializerStrategy = 'streaming';
 
 export interface SerializeSnapshotOptions extends FrameOptions {
   readonly header: SnapshotHeader;
   /** What the change feed yields, in order; within a batch rows come before tombstones. */
   readonly batches: AsyncIterable<ChangeBatch> | Iterable<ChangeBatch>;
-  /** @defaultValue {@link DEFAULT_SERIALIZER_STRATEGY} */
+  /** @defaultValue `DEFAULT_SERIALIZER_STRATEGY` (serializer-registry.ts) */
   readonly strategy?: SerializerStrategy;
   /** How `batched` picks its batch size. */
   readonly batchSizing?: BatchSizingOptions;

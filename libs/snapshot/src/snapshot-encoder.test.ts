@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FRAME_HEADER_BYTES, FRAME_TYPE_ROWS, MAX_FRAME_PAYLOAD_BYTES } from './format-constants';
 import { readManifest } from './manifest-store';
 import { MIN_PART_SIZE } from './multipart-upload';
-import { SERIALIZER_STRATEGIES } from './serialize-types';
+import { SERIALIZER_STRATEGIES } from './serializer-registry';
 import { resolveFrameOptions, SnapshotEncoder } from './snapshot-encoder';
 import { SnapshotFormatError } from './snapshot-format-error';
 import { encodeHeader, snapshotHeader } from './snapshot-header';

@@ -1,13 +1,14 @@
 import type { ChangeBatch, RowKey, RowValues, Target, Watermark } from '@storage-builder/data-model';
 import { compareWatermarks, targetId } from '@storage-builder/data-model';
-import type { Compression } from './format-constants';
+import { DEFAULT_COMPRESSION, type Compression } from './format-constants';
 import { attemptTag, checksumHex, droppedKeys, generationOfKey, strayKeys, type ManifestObject, type SnapshotManifest } from './manifest';
 import { commitManifest, readManifest, readTargetManifest, UNFENCED, type CommitFence, type CommitGuard, type ManifestVersion, type TargetManifest } from './manifest-store';
 import { materializeManifest } from './materialize';
 import type { StreamUploadResult } from './multipart-upload';
 import { s3Status, SnapshotConflictError } from './s3-errors';
 import { serializeSnapshot } from './serialize-snapshot';
-import { DEFAULT_SERIALIZER_STRATEGY, type SerializeCounters, type SerializerStrategy } from './serialize-types';
+import { DEFAULT_SERIALIZER_STRATEGY, type SerializerStrategy } from './serializer-registry';
+import type { SerializeCounters } from './serialize-types';
 import type { FrameOptions, SnapshotTotals } from './snapshot-encoder';
 import { snapshotHeader } from './snapshot-header';
 import type { ListedObject, SnapshotStore } from './snapshot-store';
@@ -22,7 +23,7 @@ export interface PublisherOptions {
   store: SnapshotStore;
   /** @defaultValue {@link DEFAULT_SERIALIZER_STRATEGY} */
   strategy?: SerializerStrategy;
-  /** @defaultValue `'deflate'` */
+  /** @defaultValue {@link DEFAULT_COMPRESSION} */
   compression?: Compression;
   frame?: FrameOptions;
   batchSizing?: BatchSizingOptions;
@@ -78,7 +79,7 @@ export class SnapshotPublisher {
     this.options = {
       store: options.store,
       strategy: options.strategy ?? DEFAULT_SERIALIZER_STRATEGY,
-      compression: options.compression ?? 'deflate',
+      compression: options.compression ?? DEFAULT_COMPRESSION,
       frame: options.frame,
       batchSizing: options.batchSizing,
       maxDeltas: options.maxDeltas ?? DEFAULT_MAX_DELTAS,

@@ -1,7 +1,7 @@
-import type { ChangeBatch } from '@storage-builder/data-model';
-import type { SnapshotEncoder, SnapshotTotals } from './snapshot-encoder';
-import { throwIfAborted } from './output-writer';
-import type { SerializeCounters } from './serialize-types';
+import { Readable } from 'node:stream';
+import type { SnapshotTotals } from './snapshot-encoder';
+import { OUTPUT_HIGH_WATER_MARK, throwIfAborted } from './output-writer';
+import type { SerializerStrategyDefinition, StrategyInput } from './serializer-strategy';
 
 /** Rows encoded between two yields: one default frame, so a huge feed batch neither blocks long nor buffers much. */
 export const STREAMING_SLICE_ROWS = 4096;
@@ -11,14 +11,23 @@ export const STREAMING_SLICE_ROWS = 4096;
  * reader wants more (backpressure), encoding a slice of a feed batch per step. No await
  * and no promise per record: the only awaits are one per feed batch and one per yield.
  */
-export async function* streamingChunks(
-  batches: AsyncIterable<ChangeBatch> | Iterable<ChangeBatch>,
-  encoder: SnapshotEncoder,
-  counters: SerializeCounters,
-  finish: () => SnapshotTotals,
-  signal: AbortSignal | undefined,
-  onDone: (totals: SnapshotTotals) => void,
-): AsyncGenerator<Buffer> {
+export const streamingStrategy: SerializerStrategyDefinition = {
+  reads: 'change-feed',
+  start(input) {
+    let resolveTotals!: (totals: SnapshotTotals) => void;
+    let rejectTotals!: (error: unknown) => void;
+    const totals = new Promise<SnapshotTotals>((resolve, reject) => {
+      resolveTotals = resolve;
+      rejectTotals = reject;
+    });
+    const stream = Readable.from(streamingChunks(input, resolveTotals), { objectMode: false, highWaterMark: OUTPUT_HIGH_WATER_MARK });
+    stream.once('error', rejectTotals);
+    stream.once('close', () => rejectTotals(new Error('snapshot stream closed before it was complete')));
+    return { stream, totals };
+  },
+};
+
+async function* streamingChunks({ batches, encoder, counters, finish, signal }: StrategyInput, onDone: (totals: SnapshotTotals) => void): AsyncGenerator<Buffer> {
   for await (const batch of batches) {
     throwIfAborted(signal);
     const rows = batch.rows;

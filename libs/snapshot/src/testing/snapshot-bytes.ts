@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ChangeBatch, RowKey, RowValues, Target, Watermark } from '@storage-builder/data-model';
 import { serializeSnapshot } from '../serialize-snapshot';
-import type { SerializerStrategy } from '../serialize-types';
+import type { SerializerStrategy } from '../serializer-registry';
 import type { Compression } from '../format-constants';
 import { snapshotHeader } from '../snapshot-header';
 import { readSnapshot } from '../snapshot-reader';
