@@ -3,22 +3,22 @@ export { startWorkerApp, CLOSE_RESERVE_FRACTION, MAX_CLOSE_RESERVE_MS } from './
 export type { WorkerApp, WorkerAppOptions } from './app/worker-app';
 export {
   parseWorkerConfig,
+  parseRuntimeConfig,
   ConfigError,
   DEFAULT_PORT,
-  DEFAULT_PARALLELISM,
   DEFAULT_WORKER_CONCURRENCY,
   DEFAULT_STOP_TIMEOUT_SECONDS,
-  DEFAULT_S3_PREFIX,
   MIN_CONTROL_TOKEN_LENGTH,
   TRACKERS,
   MODES,
   LOG_LEVELS,
 } from './config/worker-config';
-export type { WorkerConfig, TrackerKind, WorkerMode } from './config/worker-config';
+export type { WorkerConfig, RuntimeConfig, TrackerKind, WorkerMode } from './config/worker-config';
 export { createControlServer } from './http/control-server';
 export type { ControlApi, ReadinessReport } from './http/control-server';
 export { RunController, DEFAULT_RUN_HISTORY } from './runs/run-controller';
 export type { RunExecutor, StartOutcome } from './runs/run-controller';
+export { runDetail } from './runs/run-record';
 export type { RunRecord, RunStatus, RunKind, RunTrigger } from './runs/run-record';
 export { renderPrometheus, PROMETHEUS_CONTENT_TYPE } from './metrics/prometheus-text';
 export type { MetricFamily, Sample } from './metrics/prometheus-text';

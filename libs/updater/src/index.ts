@@ -1,4 +1,5 @@
 export { StorageUpdater, targetsOf } from './storage-updater';
+export { UnknownClientError } from './unknown-client-error';
 export type { RunOptions, VerifyRunOptions } from './storage-updater';
 export { resolveUpdaterOptions, sourceConnectionsFor, DEFAULT_MAX_ATTEMPTS, DEFAULT_PARALLELISM, DEFAULT_HORIZON_WARNING_MS, MAX_PARALLELISM } from './updater-options';
 export type { ResolvedUpdaterOptions, UpdaterOptions } from './updater-options';

@@ -6,6 +6,7 @@ import { errorMessage } from './logger';
 import { emitProgress, type ProgressEvent, type ProgressListener } from './progress-events';
 import { summarize, summarizeVerify, type RunSummary, type TargetResult, type VerifySummary } from './target-result';
 import { TargetRunner } from './target-runner';
+import { UnknownClientError } from './unknown-client-error';
 import { resolveUpdaterOptions, type ResolvedUpdaterOptions, type UpdaterOptions } from './updater-options';
 
 export interface RunOptions {
@@ -69,8 +70,13 @@ export class StorageUpdater {
       } finally {
         client.release();
       }
-      await this.options.tracker.check().catch((error: unknown) => {
-        this.options.logger.log('warn', 'the version tracker cannot be reached; each target starts from its manifest', { tracker: this.options.tracker.kind, error: errorMessage(error) });
+      const { tracker, store } = this.options;
+      // The store's one-off conditional-write probe, here so that no target's timing pays for it.
+      await store.conditionalWrites().catch((error: unknown) => {
+        this.options.logger.log('warn', 'the snapshot bucket cannot be used yet; each target tries it again', { error: errorMessage(error) });
+      });
+      await tracker?.check().catch((error: unknown) => {
+        this.options.logger.log('warn', 'the version tracker cannot be reached; each target starts from its manifest', { tracker: tracker.kind, error: errorMessage(error) });
       });
     })().catch((error: unknown) => {
       this.checked = undefined;
@@ -129,9 +135,14 @@ export class StorageUpdater {
     return summary;
   }
 
-  private async assertClientExists(id: number): Promise<void> {
+  /** Whether the source's clients table has this id; the API asks before it accepts a run. */
+  async hasClient(id: number): Promise<boolean> {
     const { rowCount } = await this.options.source.query('SELECT 1 FROM clients WHERE id = $1', [id]);
-    if (rowCount === 0) throw new Error(`clientId ${id} is not in the source's clients table: check the id`);
+    return (rowCount ?? 0) > 0;
+  }
+
+  private async assertClientExists(id: number): Promise<void> {
+    if (!(await this.hasClient(id))) throw new UnknownClientError(id);
   }
 
   /** One target, as a queue worker runs it. */

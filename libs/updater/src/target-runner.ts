@@ -10,8 +10,9 @@ import {
   type PublishResult,
   type TargetHealth,
   type VerifyOptions,
+  serializerStrategy,
 } from '@storage-builder/snapshot';
-import type { TrackerLookup } from '@storage-builder/version-tracker';
+import type { TrackerLookup, VersionTracker } from '@storage-builder/version-tracker';
 import { openLegacyFeed } from './legacy-feed';
 import { errorMessage, type LogFields } from './logger';
 import { firstChange } from './peek-changes';
@@ -153,7 +154,7 @@ export class TargetRunner {
     const { store, tracker, logger } = this.options;
     const current = await readTargetManifest(store, target);
     const manifestWatermark = current.state === 'valid' ? current.manifest.watermark : undefined;
-    const tracked = tracker.kind === 'manifest' ? undefined : await this.lookUpTracker(target, fields);
+    const tracked = tracker ? await this.lookUpTracker(tracker, target, fields) : undefined;
     const rebuild = context.rebuild ?? (current.state === 'malformed' ? `the manifest cannot be read (${current.error.message})` : undefined);
     let start = rebuild
       ? ({ mode: 'full', since: null, reason: `rebuilt: ${rebuild}` } as const)
@@ -220,29 +221,31 @@ export class TargetRunner {
    * The tracker's version, or `unreachable`: the tracker is a cache of the manifest, so a
    * Redis or database that is down must not stop a target whose manifest can be read.
    */
-  private async lookUpTracker(target: Target, fields: LogFields): Promise<TrackerLookup | 'unreachable'> {
+  private async lookUpTracker(tracker: VersionTracker, target: Target, fields: LogFields): Promise<TrackerLookup | 'unreachable'> {
     try {
-      return await this.options.tracker.get(target);
+      return await tracker.get(target);
     } catch (error) {
-      this.options.logger.log('warn', 'version tracker unreachable; the manifest decides where to start', { ...fields, tracker: this.options.tracker.kind, error: errorMessage(error) });
+      this.options.logger.log('warn', 'version tracker unreachable; the manifest decides where to start', { ...fields, tracker: tracker.kind, error: errorMessage(error) });
       return 'unreachable';
     }
   }
 
   /** Saves after the manifest commit; a failure is reported, not thrown: the manifest already holds the version. */
   private async saveToTracker(target: Target, watermark: Watermark, runId: string, fields: LogFields): Promise<{ trackerError?: string }> {
+    const { tracker } = this.options;
+    if (!tracker) return {};
     try {
-      await this.options.tracker.save(target, { watermark, savedAt: this.options.clock().toISOString(), runId });
+      await tracker.save(target, { watermark, savedAt: this.options.clock().toISOString(), runId });
       return {};
     } catch (error) {
-      this.options.logger.log('warn', 'could not save the version to the tracker; the manifest holds it', { ...fields, tracker: this.options.tracker.kind, error: errorMessage(error) });
+      this.options.logger.log('warn', 'could not save the version to the tracker; the manifest holds it', { ...fields, tracker: tracker.kind, error: errorMessage(error) });
       return { trackerError: errorMessage(error) };
     }
   }
 
   /** The change feed, or for the legacy serializer the callback provider the legacy worker used. */
   private async openRead(target: Target, since: Watermark | null): Promise<ReadHandle> {
-    if (this.options.serializer === 'legacy') {
+    if (serializerStrategy(this.options.serializer).reads === 'legacy-provider') {
       const legacy = await openLegacyFeed(this.legacyProvider, target, since);
       return { watermark: legacy.watermark, batches: legacy.batches, horizonAgeMs: undefined, finished: () => legacy.finished, close: () => legacy.cancel() };
     }

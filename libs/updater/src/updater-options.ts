@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Compression, PublisherOptions, SerializerStrategy, SnapshotStore } from '@storage-builder/snapshot';
-import { SERIALIZER_STRATEGIES } from '@storage-builder/snapshot';
-import { ManifestVersionTracker, type VersionTracker } from '@storage-builder/version-tracker';
+import { DEFAULT_COMPRESSION, DEFAULT_SERIALIZER_STRATEGY, SERIALIZER_STRATEGIES } from '@storage-builder/snapshot';
+import type { VersionTracker } from '@storage-builder/version-tracker';
 import { silentLogger, type Logger } from './logger';
 import type { ProgressListener } from './progress-events';
 import { abortableSleep } from './retry-policy';
@@ -17,7 +17,7 @@ export interface UpdaterOptions {
   store: SnapshotStore;
   /**
    * Where the last successful watermark of a target is cached.
-   * @defaultValue the target's manifest itself (no cache)
+   * @defaultValue none: the target's manifest itself is the record
    */
   tracker?: VersionTracker;
   /**
@@ -96,18 +96,18 @@ export const MAX_PARALLELISM = 64;
 export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_HORIZON_WARNING_MS = 10 * 60 * 1000;
 
-export type ResolvedUpdaterOptions = Required<Omit<UpdaterOptions, 'feedBatchSize' | 'onProgress' | 'publisher'>> &
-  Pick<UpdaterOptions, 'feedBatchSize' | 'onProgress' | 'publisher'>;
+export type ResolvedUpdaterOptions = Required<Omit<UpdaterOptions, 'feedBatchSize' | 'onProgress' | 'publisher' | 'tracker'>> &
+  Pick<UpdaterOptions, 'feedBatchSize' | 'onProgress' | 'publisher' | 'tracker'>;
 
 export function resolveUpdaterOptions(options: UpdaterOptions): ResolvedUpdaterOptions {
   const resolved: ResolvedUpdaterOptions = {
     source: options.source,
     store: options.store,
-    tracker: options.tracker ?? new ManifestVersionTracker(options.store),
-    serializer: options.serializer ?? 'streaming',
+    tracker: options.tracker,
+    serializer: options.serializer ?? DEFAULT_SERIALIZER_STRATEGY,
     parallelism: options.parallelism ?? DEFAULT_PARALLELISM,
     incremental: options.incremental ?? true,
-    compression: options.compression ?? 'deflate',
+    compression: options.compression ?? DEFAULT_COMPRESSION,
     feedBatchSize: options.feedBatchSize,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     publisher: options.publisher,

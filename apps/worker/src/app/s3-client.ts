@@ -1,5 +1,5 @@
 import { HeadBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import type { WorkerConfig } from '../config/worker-config';
+import type { RuntimeConfig } from '../config/worker-config';
 
 /**
  * Client settings from the configuration. With an endpoint (an S3-compatible store) the
@@ -7,7 +7,7 @@ import type { WorkerConfig } from '../config/worker-config';
  * since SDK v3 ≥ 3.729 sends CRC32 on every PUT in a framing some stores reject. An idle
  * connection fails after the socket timeout, as a retryable TimeoutError.
  */
-export function s3ClientConfigOf(config: WorkerConfig['s3']): S3ClientConfig {
+export function s3ClientConfigOf(config: RuntimeConfig['s3']): S3ClientConfig {
   return {
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint, forcePathStyle: true } : {}),
@@ -18,7 +18,7 @@ export function s3ClientConfigOf(config: WorkerConfig['s3']): S3ClientConfig {
   };
 }
 
-export function createS3Client(config: WorkerConfig['s3']): S3Client {
+export function createS3Client(config: RuntimeConfig['s3']): S3Client {
   return new S3Client(s3ClientConfigOf(config));
 }
 

@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
-import { SnapshotStore } from '@storage-builder/snapshot';
-import { createSourcePool } from '@storage-builder/source-db';
-import { DistributedRunner, StorageUpdater, errorMessage, sourceConnectionsFor, startTargetWorker, targetsOf, type Logger, type ProgressListener, type RunSummary } from '@storage-builder/updater';
-import { PostgresVersionTracker, RedisVersionTracker, type VersionTracker } from '@storage-builder/version-tracker';
+import { ReleaseStack } from '@storage-builder/resources';
+import { DistributedRunner, errorMessage, startTargetWorker, targetsOf, type Logger, type ProgressListener, type RunSummary } from '@storage-builder/updater';
 import type { WorkerConfig } from '../config/worker-config';
 import { redactUrl } from '../config/redact';
 import { closeServer, createControlServer, listen } from '../http/control-server';
@@ -13,9 +11,9 @@ import { renderPrometheus } from '../metrics/prometheus-text';
 import { RuntimeMetrics } from '../metrics/runtime-metrics';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { RunController, type RunExecutor } from '../runs/run-controller';
-import { checkBucket, createS3Client } from './s3-client';
+import { checkBucket } from './s3-client';
+import { openWorkerRuntime } from './worker-runtime';
 import { checkReadiness } from './readiness';
-import { ReleaseStack } from './release-stack';
 
 export interface WorkerAppOptions {
   readonly logger: Logger;
@@ -54,24 +52,14 @@ export async function startWorkerApp(config: WorkerConfig, options: WorkerAppOpt
 
 async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, releases: ReleaseStack, releaseAll: () => Promise<void>): Promise<WorkerApp> {
   const metrics = new WorkerMetrics();
-  const runtime = new RuntimeMetrics();
-  releases.push('runtime metrics', () => runtime.stop());
+  const runtimeMetrics = new RuntimeMetrics();
+  releases.push('runtime metrics', () => runtimeMetrics.stop());
 
-  const pool = createSourcePool({ connectionString: config.databaseUrl, max: sourceConnectionsFor(config.parallelism + config.workerConcurrency) });
-  pool.on('error', (error) => logger.log('warn', 'idle database connection failed', { error: error.message }));
-  releases.push('database pool', () => pool.end());
-
-  const s3 = createS3Client(config.s3);
+  const runtime = openWorkerRuntime(config, { logger, extraParallelTargets: config.mode === 'distributed' ? config.workerConcurrency : 0 });
+  releases.push('database pool, S3 client and version tracker', () => runtime.close());
+  const { pool, s3 } = runtime;
   const multipart = new MultipartTracker((event) => metrics.multipartEvent(event));
   multipart.attach(s3);
-  releases.push('S3 client', () => s3.destroy());
-
-  const store = new SnapshotStore({ s3, bucket: config.s3.bucket, prefix: config.s3.prefix, logger: { warn: (message, fields) => logger.log('warn', message, fields) } });
-
-  let tracker: VersionTracker | undefined;
-  if (config.tracker === 'redis') tracker = new RedisVersionTracker({ redis: config.redisUrl!, keyPrefix: config.trackerKeyPrefix });
-  if (config.tracker === 'postgres') tracker = new PostgresVersionTracker({ database: pool });
-  if (tracker) releases.push('version tracker', () => tracker.stop());
 
   let redis: Redis | undefined;
   if (config.redisUrl) {
@@ -88,7 +76,7 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
     metrics.onProgress(event);
     runListener?.(event);
   };
-  const updater = new StorageUpdater({ source: pool, store, tracker, serializer: config.serializer, compression: config.compression, parallelism: config.parallelism, incremental: config.incremental, leaseTtlMs: config.leaseTtlSeconds * 1000, logger, onProgress });
+  const updater = runtime.updater({ onProgress });
 
   const drain = new AbortController();
   const abort = new AbortController();
@@ -100,7 +88,7 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
     const runner = distributed;
     releases.push('queue producer', () => runner.stop());
     // The queue retries failed targets on any worker, so this updater tries once.
-    const targetUpdater = new StorageUpdater({ source: pool, store, tracker, serializer: config.serializer, compression: config.compression, parallelism: 1, incremental: config.incremental, leaseTtlMs: config.leaseTtlSeconds * 1000, maxAttempts: 1, logger, onProgress: metrics.onProgress });
+    const targetUpdater = runtime.updater({ parallelism: 1, maxAttempts: 1, onProgress: metrics.onProgress });
     await targetUpdater.check();
     queueWorker = startTargetWorker({
       redisUrl: config.redisUrl!,
@@ -147,14 +135,14 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
     controller,
     logger,
     isStopping: () => stopping,
-    clientExists: async (clientId) => ((await pool.query('SELECT 1 FROM clients WHERE id = $1', [clientId])).rowCount ?? 0) > 0,
+    clientExists: (clientId) => updater.hasClient(clientId),
     readiness: () =>
       checkReadiness({
         database: async () => void (await pool.query('SELECT 1')),
         bucket: (signal) => checkBucket(s3, config.s3.bucket, signal),
         ...(redis ? { redis: async () => void (await redis.ping()) } : {}),
       }),
-    metricsText: () => renderPrometheus([...metrics.families(), ...runtime.families()]),
+    metricsText: () => renderPrometheus([...metrics.families(), ...runtimeMetrics.families()]),
   });
   server.on('clientError', (_error, socket) => socket.destroy());
   const port = await listen(server, config.port, host);

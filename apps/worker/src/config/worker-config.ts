@@ -1,14 +1,12 @@
-import { COMPRESSIONS, SERIALIZER_STRATEGIES, type Compression, type SerializerStrategy } from '@storage-builder/snapshot';
-import { DEFAULT_LEASE_TTL_MS, MAX_PARALLELISM } from '@storage-builder/updater';
+import { COMPRESSIONS, DEFAULT_COMPRESSION, DEFAULT_KEY_PREFIX, DEFAULT_SERIALIZER_STRATEGY, SERIALIZER_STRATEGIES, type Compression, type SerializerStrategy } from '@storage-builder/snapshot';
+import { DEFAULT_LEASE_TTL_MS, DEFAULT_PARALLELISM, MAX_PARALLELISM } from '@storage-builder/updater';
 import { DEFAULT_VERSION_KEY_PREFIX } from '@storage-builder/version-tracker';
 import type { LogLevel } from '@storage-builder/updater';
 
 export const DEFAULT_PORT = 8080;
-export const DEFAULT_PARALLELISM = 4;
 export const DEFAULT_WORKER_CONCURRENCY = 2;
 /** Below the task definitions' `stopTimeout` (120 s in infra/), so the process ends before ECS sends SIGKILL. */
 export const DEFAULT_STOP_TIMEOUT_SECONDS = 30;
-export const DEFAULT_S3_PREFIX = 'snapshots';
 /** A store that stops answering must fail the request, or the target hangs forever: the SDK has no idle timeout of its own. */
 export const DEFAULT_S3_SOCKET_TIMEOUT_SECONDS = 30;
 export const MIN_CONTROL_TOKEN_LENGTH = 24;
@@ -19,8 +17,11 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type TrackerKind = (typeof TRACKERS)[number];
 export type WorkerMode = (typeof MODES)[number];
 
-/** Everything the worker reads from its environment, validated. */
-export interface WorkerConfig {
+/**
+ * What every process that runs the updater reads from its environment, validated: the
+ * worker, the CLI and the benchmark children build their runtime from it (worker-runtime.ts).
+ */
+export interface RuntimeConfig {
   readonly databaseUrl: string;
   readonly s3: {
     readonly bucket: string;
@@ -33,8 +34,6 @@ export interface WorkerConfig {
     /** Seconds a connection may sit idle before the request fails as retryable. */
     readonly socketTimeoutSeconds: number;
   };
-  readonly controlToken: string;
-  readonly port: number;
   readonly serializer: SerializerStrategy;
   readonly compression: Compression;
   readonly parallelism: number;
@@ -43,13 +42,19 @@ export interface WorkerConfig {
   /** Redis key prefix of the saved versions: workers that share a Redis but write different buckets or prefixes need their own. */
   readonly trackerKeyPrefix: string;
   readonly redisUrl: string | undefined;
+  /** How long a target's lease lasts without renewal: a stalled or killed writer holds a target this long at most. */
+  readonly leaseTtlSeconds: number;
+  readonly logLevel: LogLevel;
+}
+
+/** Everything the long-running worker reads from its environment: the runtime, plus its HTTP API, mode and schedule. */
+export interface WorkerConfig extends RuntimeConfig {
+  readonly controlToken: string;
+  readonly port: number;
   readonly mode: WorkerMode;
   readonly workerConcurrency: number;
   readonly scheduleIntervalSeconds: number | undefined;
   readonly stopTimeoutSeconds: number;
-  /** How long a target's lease lasts without renewal: a stalled or killed writer holds a target this long at most. */
-  readonly leaseTtlSeconds: number;
-  readonly logLevel: LogLevel;
 }
 
 /** A variable that is missing or invalid; the message names it and says how to fix it. */
@@ -137,10 +142,10 @@ function keyPrefix(env: Env, name: string, fallback: string): string {
 }
 
 /**
- * Reads and validates the worker's configuration from environment variables. Pure: the
+ * Reads and validates what the updater's runtime needs from environment variables. Pure: the
  * first invalid or missing variable throws a {@link ConfigError} that names it and the fix.
  */
-export function parseWorkerConfig(env: Env): WorkerConfig {
+export function parseRuntimeConfig(env: Env): RuntimeConfig {
   const databaseUrl = parseDatabaseUrl(env);
   const bucket = required(env, 'S3_BUCKET', 'set it to the bucket that receives snapshots');
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
@@ -149,7 +154,7 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
   const endpoint = url(env, 'S3_ENDPOINT', ['http:', 'https:'], 'set it to http(s)://host:port of an S3-compatible store, or unset it for AWS S3');
   const region = read(env, 'S3_REGION') ?? read(env, 'AWS_REGION') ?? read(env, 'AWS_DEFAULT_REGION');
   if (region === undefined) throw new ConfigError('S3_REGION', 'S3_REGION is not set (nor AWS_REGION): set it to the bucket\'s region, e.g. eu-west-1');
-  const prefix = read(env, 'S3_PREFIX') ?? DEFAULT_S3_PREFIX;
+  const prefix = read(env, 'S3_PREFIX') ?? DEFAULT_KEY_PREFIX;
   if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(prefix)) {
     throw new ConfigError('S3_PREFIX', `S3_PREFIX is ${JSON.stringify(prefix)}: use path segments of letters, digits, '.', '_' or '-', without leading or trailing '/'`);
   }
@@ -163,35 +168,41 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
   const credentials =
     accessKeyId !== undefined && secretAccessKey !== undefined ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } : undefined;
 
-  const controlToken = required(env, 'CONTROL_TOKEN', `set it to a random secret of at least ${MIN_CONTROL_TOKEN_LENGTH} characters (e.g. openssl rand -hex 32); on ECS pass it through the task definition's secrets`);
-  if (controlToken.length < MIN_CONTROL_TOKEN_LENGTH) {
-    throw new ConfigError('CONTROL_TOKEN', `CONTROL_TOKEN is ${controlToken.length} characters long: use at least ${MIN_CONTROL_TOKEN_LENGTH} (e.g. openssl rand -hex 32)`);
-  }
-
   const tracker = oneOf(env, 'TRACKER', TRACKERS, 'manifest');
-  const mode = oneOf(env, 'MODE', MODES, 'standalone');
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:'], 'set it to redis://host:6379');
   if (redisUrl === undefined && tracker === 'redis') throw new ConfigError('REDIS_URL', 'REDIS_URL is not set but TRACKER is redis: set it to redis://host:6379, or use TRACKER=manifest');
-  if (redisUrl === undefined && mode === 'distributed') throw new ConfigError('REDIS_URL', 'REDIS_URL is not set but MODE is distributed: set it to the Redis that holds the target queue, redis://host:6379');
-
-  const schedule = read(env, 'SCHEDULE_INTERVAL_SECONDS');
   return {
     databaseUrl,
     s3: { bucket, endpoint, region, prefix, credentials, socketTimeoutSeconds: integer(env, 'S3_SOCKET_TIMEOUT_SECONDS', DEFAULT_S3_SOCKET_TIMEOUT_SECONDS, 1, 600) },
-    controlToken,
-    port: integer(env, 'PORT', DEFAULT_PORT, 0, 65_535),
-    serializer: oneOf(env, 'SERIALIZER', SERIALIZER_STRATEGIES, 'streaming'),
-    compression: oneOf(env, 'COMPRESSION', COMPRESSIONS, 'deflate'),
+    serializer: oneOf(env, 'SERIALIZER', SERIALIZER_STRATEGIES, DEFAULT_SERIALIZER_STRATEGY),
+    compression: oneOf(env, 'COMPRESSION', COMPRESSIONS, DEFAULT_COMPRESSION),
     parallelism: integer(env, 'PARALLELISM', DEFAULT_PARALLELISM, 1, MAX_PARALLELISM),
     incremental: boolean(env, 'INCREMENTAL', true),
     tracker,
     trackerKeyPrefix: keyPrefix(env, 'TRACKER_KEY_PREFIX', DEFAULT_VERSION_KEY_PREFIX),
     redisUrl,
+    leaseTtlSeconds: integer(env, 'LEASE_TTL_SECONDS', DEFAULT_LEASE_TTL_MS / 1000, 1, 3600),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+}
+
+/** The worker's configuration: {@link parseRuntimeConfig}, then the HTTP API, mode and schedule. */
+export function parseWorkerConfig(env: Env): WorkerConfig {
+  const runtime = parseRuntimeConfig(env);
+  const controlToken = required(env, 'CONTROL_TOKEN', `set it to a random secret of at least ${MIN_CONTROL_TOKEN_LENGTH} characters (e.g. openssl rand -hex 32); on ECS pass it through the task definition's secrets`);
+  if (controlToken.length < MIN_CONTROL_TOKEN_LENGTH) {
+    throw new ConfigError('CONTROL_TOKEN', `CONTROL_TOKEN is ${controlToken.length} characters long: use at least ${MIN_CONTROL_TOKEN_LENGTH} (e.g. openssl rand -hex 32)`);
+  }
+  const mode = oneOf(env, 'MODE', MODES, 'standalone');
+  if (runtime.redisUrl === undefined && mode === 'distributed') throw new ConfigError('REDIS_URL', 'REDIS_URL is not set but MODE is distributed: set it to the Redis that holds the target queue, redis://host:6379');
+  const schedule = read(env, 'SCHEDULE_INTERVAL_SECONDS');
+  return {
+    ...runtime,
+    controlToken,
+    port: integer(env, 'PORT', DEFAULT_PORT, 0, 65_535),
     mode,
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', DEFAULT_WORKER_CONCURRENCY, 1, 64),
     scheduleIntervalSeconds: schedule === undefined ? undefined : integer(env, 'SCHEDULE_INTERVAL_SECONDS', 0, 10, 7 * 24 * 3600, 'or unset it for no schedule'),
     stopTimeoutSeconds: integer(env, 'STOP_TIMEOUT_SECONDS', DEFAULT_STOP_TIMEOUT_SECONDS, 1, 110),
-    leaseTtlSeconds: integer(env, 'LEASE_TTL_SECONDS', DEFAULT_LEASE_TTL_MS / 1000, 1, 3600),
-    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 }

@@ -1,6 +1,6 @@
 import { constants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type PerformanceEntry } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import { locateCpuStat, type CpuThrottling } from './cgroup-cpu-stat';
+import { locateCpuStat, type CpuThrottling } from '@storage-builder/resources';
 import type { MetricFamily } from './prometheus-text';
 
 const GC_KINDS: Readonly<Record<number, string>> = {

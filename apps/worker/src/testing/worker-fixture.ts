@@ -6,7 +6,8 @@ import pg from 'pg';
 import type { RowValues, Target } from '@storage-builder/data-model';
 import { provisionServices, TEMP_DIR_PREFIX, type ServiceSet } from '@storage-builder/services';
 import { SnapshotStore, materializeTarget, readManifest } from '@storage-builder/snapshot';
-import { migrate, openChangeFeed, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
+import { migrate, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
+import { databaseRows } from '@storage-builder/updater/testing';
 import { TEST_TOKEN } from './worker-process';
 
 /**
@@ -62,11 +63,8 @@ export async function workerFixture(label: string) {
     store(prefix: string): SnapshotStore {
       return new SnapshotStore({ s3, bucket: services.objectStore.bucket, prefix, conditionalWrites: 'none' });
     },
-    async databaseRows(target: Target): Promise<Map<string, RowValues>> {
-      await using feed = await openChangeFeed({ source: pool, clientId: target.clientId, kind: target.kind, since: null });
-      const rows = new Map<string, RowValues>();
-      for await (const batch of feed.batches()) for (const row of batch.rows) rows.set(row[0] as string, row);
-      return rows;
+    databaseRows(target: Target): Promise<Map<string, RowValues>> {
+      return databaseRows(pool, target);
     },
     async objectKeys(prefix: string): Promise<string[]> {
       const keys: string[] = [];

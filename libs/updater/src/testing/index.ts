@@ -1,6 +1,7 @@
 // Helpers for tests and long-running checks of the updater: real services, seeded data.
 export { updaterFixture, TEST_PROFILE } from './updater-fixture';
 export type { UpdaterFixture } from './updater-fixture';
+export { databaseRows } from './database-rows';
 export { randomizedSyncOptionsFor, runRandomizedSync } from './randomized-sync';
 export type { RandomizedSyncOptions, RandomizedSyncReport } from './randomized-sync';
 export { runMultiWriterCheck } from './multi-writer-check';

@@ -2,7 +2,8 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { RowValues, Target } from '@storage-builder/data-model';
 import { provisionServices } from '@storage-builder/services';
 import { SnapshotStore, materializeTarget } from '@storage-builder/snapshot';
-import { createSourcePool, migrate, openChangeFeed, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
+import { createSourcePool, migrate, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
+import { databaseRows } from './database-rows';
 
 /** Small enough for a quick test, skewed like the incident. */
 export const TEST_PROFILE = parseDataProfile({
@@ -28,11 +29,8 @@ export async function updaterFixture(label: string) {
     s3,
     store,
     /** The database's rows of a target now, from a full read of the feed. */
-    async databaseRows(target: Target): Promise<Map<string, RowValues>> {
-      await using feed = await openChangeFeed({ source: pool, clientId: target.clientId, kind: target.kind, since: null });
-      const rows = new Map<string, RowValues>();
-      for await (const batch of feed.batches()) for (const row of batch.rows) rows.set(row[0] as string, row);
-      return rows;
+    databaseRows(target: Target): Promise<Map<string, RowValues>> {
+      return databaseRows(pool, target);
     },
     async snapshotRows(target: Target): Promise<Map<string, RowValues> | undefined> {
       return (await materializeTarget(store, target))?.rows;
