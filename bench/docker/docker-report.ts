@@ -1,21 +1,10 @@
 // The Docker flow's report: report.json for machines, report.md for people.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fmtSeconds, type ClaimCheck } from '../reproduce/claims';
-import { claimsTable } from '../reproduce/report';
+import { cell, fmtSeconds } from '../harness/figure-format';
+import { reproduceMarkdown, type ReproduceReportBase } from '../harness/reproduce-report';
+import { reportJson, writeReportFiles } from '../harness/report-files';
 import type { DockerRunMetrics } from './docker-run-metrics';
 
-export interface DockerReproduceReport {
-  readonly generatedAt: string;
-  readonly machine: { readonly cpus: number; readonly node: string; readonly dockerServer: string; readonly image: string; readonly imageId: string; readonly services: readonly string[] };
-  readonly data: { readonly profile: string; readonly rows: number; readonly targets: number; readonly seedSeconds: number; readonly churnRate: number };
-  readonly deadlineSeconds: number;
-  readonly claims: readonly ClaimCheck[];
-  readonly runs: readonly DockerRunMetrics[];
-  readonly notes: readonly string[];
-}
-
-const cell = (x: number | undefined, digits = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
+export type DockerReproduceReport = ReproduceReportBase<{ readonly dockerServer: string; readonly image: string; readonly imageId: string }, DockerRunMetrics>;
 
 export function dockerRunsTable(runs: readonly DockerRunMetrics[]): string {
   return [
@@ -31,31 +20,17 @@ export function dockerRunsTable(runs: readonly DockerRunMetrics[]): string {
 }
 
 export function dockerMarkdownReport(report: DockerReproduceReport): string {
-  return `# Reproducing the Storage Builder incident with the worker image
-
-Generated ${report.generatedAt} on ${report.machine.cpus} CPUs, Docker ${report.machine.dockerServer}, image ${report.machine.image} (${report.machine.imageId}).
-Services: ${report.machine.services.join('; ')}.
-Data: ${report.data.profile}, ${report.data.rows.toLocaleString('en')} rows in ${report.data.targets} targets (seeded in ${report.data.seedSeconds.toFixed(1)} s), churn ${(report.data.churnRate * 100).toFixed(2)}% before the runs.
-
-## Claims in the write-up → measured here
-${claimsTable(report.claims)}
-
-## Runs
-Job time is the worker's own UpdateAll duration. Runs marked *projected* were stopped after ${report.deadlineSeconds} s; the rest of the job is projected from the CPU they got against the CPU their reference run needed (the work is CPU-bound).
-
-${dockerRunsTable(report.runs)}
-
-## Notes
-${report.notes.map((n) => `- ${n}`).join('\n')}
-`;
+  return reproduceMarkdown(report, {
+    title: 'Reproducing the Storage Builder incident with the worker image',
+    machine: `Docker ${report.machine.dockerServer}, image ${report.machine.image} (${report.machine.imageId})`,
+    jobTime: "Job time is the worker's own UpdateAll duration.",
+    runsTable: dockerRunsTable(report.runs),
+  });
 }
 
 export function writeDockerReports(dir: string, report: DockerReproduceReport): string[] {
-  mkdirSync(dir, { recursive: true });
-  const files = [
-    [path.join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`],
-    [path.join(dir, 'report.md'), dockerMarkdownReport(report)],
-  ] as const;
-  for (const [file, text] of files) writeFileSync(file, text);
-  return files.map(([file]) => file);
+  return writeReportFiles(dir, [
+    ['report.json', reportJson(report)],
+    ['report.md', dockerMarkdownReport(report)],
+  ]);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadResourceProfile } from '../reproduce/load-profiles';
-import { SCENARIOS } from '../reproduce/scenarios';
+import { loadResourceProfile } from '../harness/load-profiles';
+import { SCENARIOS } from '../harness/scenarios';
 import { deriveDockerMetrics, dockerClaims } from './docker-run-metrics';
 import type { DockerScenarioRun } from './docker-scenario';
 

@@ -5,15 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadResourceProfile } from '../reproduce/load-profiles';
-import { prefixOf } from '../reproduce/run-scenario';
-import type { Scenario } from '../reproduce/scenarios';
+import { loadResourceProfile } from '../harness/load-profiles';
+import { prefixOf, scenarioSlug, type Scenario, type ScenarioStatus } from '../harness/scenarios';
+import { WorkerClient } from '../harness/worker-client';
+import { usageBetween, type WorkerRuntimeFigures, type WorkerUsage } from '../harness/worker-metrics-text';
+import type { FinishedRun } from '../harness/worker-run-status';
 import { dockerOk, type DockerRunner } from './docker-cli';
 import type { SnapshotVerification } from './snapshot-verification';
 import { neighbourRunInvocation, workerRunInvocation, type WorkerServiceEndpoints } from './worker-container-args';
-import { WorkerClient } from './worker-client';
-import { usageBetween, type WorkerRuntimeFigures, type WorkerUsage } from './worker-metrics-text';
-import type { FinishedRun } from './worker-run-status';
 
 export interface DockerScenarioSettings {
   readonly docker: DockerRunner;
@@ -36,8 +35,8 @@ export interface DockerScenarioSettings {
 
 export interface DockerScenarioRun {
   readonly scenario: Scenario;
-  /** `finished` (and verified), `deadline` (stopped; the rest projected) or `failed`. */
-  readonly status: 'finished' | 'deadline' | 'failed';
+  /** `finished` means verified too. */
+  readonly status: ScenarioStatus;
   /** From `docker run` until the worker was ready. */
   readonly startupSeconds: number | undefined;
   /** Host clock between the two /metrics readings around the run: the span `usage` covers. */
@@ -70,7 +69,7 @@ export async function runDockerScenario(scenario: Scenario, settings: DockerScen
   const prefix = prefixOf(scenario);
   const port = await freePort();
   const controlToken = randomBytes(24).toString('hex');
-  const name = `sb-reproduce-${scenario.id.replace(/[^A-Za-z0-9_.-]+/g, '-')}-${randomBytes(3).toString('hex')}`;
+  const name = `sb-reproduce-${scenarioSlug(scenario)}-${randomBytes(3).toString('hex')}`;
   const client = new WorkerClient({ baseUrl: `http://127.0.0.1:${port}`, controlToken });
   const containers: string[] = [];
   let startupSeconds: number | undefined;
@@ -94,13 +93,10 @@ export async function runDockerScenario(scenario: Scenario, settings: DockerScen
 
     const before = await client.metrics();
     const measuredFrom = performance.now();
-    const runId = await client.startUpdateAll(`reproduce-docker ${scenario.id}`);
     const limitSeconds = scenario.deadline ? settings.deadlineSeconds : settings.timeoutSeconds;
-    let state = await client.run(runId);
-    while (state.state === 'running' && seconds(measuredFrom) < limitSeconds) {
-      await sleep(settings.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
-      state = await client.run(runId);
-    }
+    const limit = AbortSignal.timeout(limitSeconds * 1000);
+    const runId = await client.startUpdateAll(`reproduce-docker ${scenario.id}`);
+    const state = await client.waitForRun(runId, { pollIntervalMs: settings.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, signal: limit });
     // Read while the neighbours still compete: this is the CPU the worker got under them.
     const after: WorkerRuntimeFigures = await client.metrics();
     const wallSeconds = seconds(measuredFrom);

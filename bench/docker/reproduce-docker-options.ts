@@ -1,7 +1,7 @@
 // Options of `npm run reproduce:docker`, defaults in one place, errors that name the option.
 import { parseArgs } from 'node:util';
-import { SCENARIOS, scenariosWithReferences, type Scenario } from '../reproduce/scenarios';
-import { DEFAULT_CHURN_RATE } from '../reproduce/source-preparation';
+import { SCENARIOS, scenariosWithReferences, type Scenario } from '../harness/scenarios';
+import { DEFAULT_CHURN_RATE } from '../harness/source-preparation';
 
 export const DEFAULT_IMAGE = 'storage-builder-worker';
 /** The legacy worker as deployed and as recommended, and the fixed worker as recommended. */

@@ -8,16 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
-import type { ResourceProfile } from '@storage-builder/resources';
-import { provisionServices } from '@storage-builder/services';
 import { SnapshotStore } from '@storage-builder/snapshot';
-import { createSourcePool } from '@storage-builder/source-db';
 import { StorageUpdater, targetsOf } from '@storage-builder/updater';
-import { cleanUpOnSignal, loadInputs, parseCommandLine, runMain } from '../reproduce/command-lifecycle';
-import { loadDataProfile, loadResourceProfile, scaleDataProfile } from '../reproduce/load-profiles';
-import { claimsTable } from '../reproduce/report';
-import { prepareSource } from '../reproduce/source-preparation';
+import { loadInputs, parseCommandLine, runMain } from '../harness/command-lifecycle';
+import { loadDataProfile, resourceProfilesOf, scaleDataProfile } from '../harness/load-profiles';
+import { reportData } from '../harness/reproduce-report';
+import { announceReports } from '../harness/report-files';
+import { withReproduceSession } from '../harness/reproduce-session';
+import { quietStoreLogger } from '../harness/source-preparation';
 import { dockerCli } from './docker-cli';
 import { checkDockerReady } from './docker-preflight';
 import { deriveDockerMetrics, dockerClaims } from './docker-run-metrics';
@@ -28,8 +26,6 @@ import { verifySnapshots } from './snapshot-verification';
 import { CONTAINER_LABEL } from './worker-container-args';
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
-/** The store's warning that s3rver does not enforce conditional writes would repeat per target. */
-const quietStoreLogger = { warn: () => undefined };
 
 async function main(): Promise<void> {
   const options = parseCommandLine(parseDockerReproduceOptions, USAGE);
@@ -37,7 +33,7 @@ async function main(): Promise<void> {
 
   const inputs = loadInputs(() => ({
     data: scaleDataProfile(loadDataProfile(options.data), options.scale),
-    profiles: new Map<string, ResourceProfile>(options.scenarios.map((s) => [s.profile, loadResourceProfile(s.profile)])),
+    profiles: resourceProfilesOf(options.scenarios),
   }));
   if (!inputs) return;
   const { data, profiles } = inputs;
@@ -49,21 +45,21 @@ async function main(): Promise<void> {
   const runLabel = `run-${randomBytes(4).toString('hex')}`;
   const started = Date.now();
 
-  log('Provisioning services…');
-  await using services = await provisionServices({ label: 'reproduce-docker', redis: false });
-  for (const line of services.describe()) log(`  ${line}`);
-  const pool = createSourcePool({ connectionString: services.postgres.url, max: 4 });
-  const s3 = new S3Client(services.objectStore.clientConfig);
-  // Ctrl-C or SIGTERM: this invocation's containers (by label), then the services.
-  const removeSignalHandlers = cleanUpOnSignal("removing this run's containers and the services", async () => {
-    await docker(['ps', '--all', '--quiet', '--filter', `label=${CONTAINER_LABEL}=${runLabel}`])
-      .then((listed) => (listed.stdout ? docker(['rm', '--force', ...listed.stdout.split('\n')]) : undefined))
-      .catch(() => undefined);
-    await pool.end().catch(() => undefined);
-    await services.stop();
-  });
-  try {
-    const source = await prepareSource({ pool, s3, bucket: services.objectStore.bucket, data, scenarios: options.scenarios, churnRate: options.churn, log });
+  const session = {
+    label: 'reproduce-docker',
+    data,
+    scenarios: options.scenarios,
+    churnRate: options.churn,
+    // Ctrl-C or SIGTERM: this invocation's containers (by label), then the services.
+    cleanUpWhat: "removing this run's containers and the services",
+    cleanUpFirst: async () => {
+      await docker(['ps', '--all', '--quiet', '--filter', `label=${CONTAINER_LABEL}=${runLabel}`])
+        .then((listed) => (listed.stdout ? docker(['rm', '--force', ...listed.stdout.split('\n')]) : undefined))
+        .catch(() => undefined);
+    },
+    log,
+  };
+  await withReproduceSession(session, async ({ services, pool, s3, source }) => {
     const targets = targetsOf(await new StorageUpdater({ source: pool, store: new SnapshotStore({ s3, bucket: services.objectStore.bucket }) }).clientIds());
     const { connection, bucket } = services.objectStore;
 
@@ -96,7 +92,7 @@ async function main(): Promise<void> {
     const report: DockerReproduceReport = {
       generatedAt: new Date().toISOString(),
       machine: { cpus: availableParallelism(), node: process.version, dockerServer: ready.serverVersion, image: options.image, imageId: ready.imageId, services: services.describe() },
-      data: { profile: options.data + (options.scale !== 1 ? ` × ${options.scale}` : ''), rows: source.rows, targets: source.targets, seedSeconds: source.seedSeconds, churnRate: options.churn },
+      data: reportData(options, source),
       deadlineSeconds: options.deadlineSeconds,
       claims,
       runs: metrics,
@@ -108,20 +104,13 @@ async function main(): Promise<void> {
         'Figures are from one run on a shared machine; compare ratios within the report, not across machines.',
       ],
     };
-    const files = writeDockerReports(path.resolve(options.out), report);
-    process.stdout.write(`\n${claimsTable(claims)}\n\n`);
-    log(`Reports: ${files.join(', ')}`);
-    log(`Done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    announceReports(claims, writeDockerReports(path.resolve(options.out), report), started, log);
     const failed = runs.filter((r) => r.status === 'failed');
     if (failed.length > 0) {
       log(`${failed.length} of ${runs.length} runs failed: ${failed.map((r) => r.scenario.id).join(', ')}`);
       process.exitCode = 1;
     }
-  } finally {
-    removeSignalHandlers();
-    s3.destroy();
-    await pool.end();
-  }
+  });
 }
 
 runMain('reproduce:docker', main);

@@ -3,7 +3,7 @@
 import type pg from 'pg';
 import { targetId, type RowValues, type Target } from '@storage-builder/data-model';
 import { materializeTarget, type SnapshotStore } from '@storage-builder/snapshot';
-import { openChangeFeed } from '@storage-builder/source-db';
+import { databaseRows } from '@storage-builder/updater/testing';
 
 export interface SnapshotVerification {
   readonly targets: number;
@@ -21,14 +21,6 @@ export function rowDifference(snapshot: ReadonlyMap<string, RowValues>, database
   }
   for (const id of snapshot.keys()) if (!database.has(id)) return `row ${id} is in the snapshot but not in the database`;
   return undefined;
-}
-
-/** The database's rows of a target now, from a full read of the feed. */
-async function databaseRows(pool: pg.Pool, target: Target): Promise<Map<string, RowValues>> {
-  await using feed = await openChangeFeed({ source: pool, clientId: target.clientId, kind: target.kind, since: null });
-  const rows = new Map<string, RowValues>();
-  for await (const batch of feed.batches()) for (const row of batch.rows) rows.set(row[0] as string, row);
-  return rows;
 }
 
 /** Compares each target's materialized snapshot under `store`'s prefix with the database, one at a time to bound memory. */

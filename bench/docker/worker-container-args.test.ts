@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-// The worker app has no package exports; its parser is read from its source.
-import { parseWorkerConfig } from '../../apps/worker/src/config/worker-config';
-import { loadResourceProfile } from '../reproduce/load-profiles';
-import { SCENARIOS } from '../reproduce/scenarios';
+import { parseWorkerConfig } from '@storage-builder/worker';
+import { loadResourceProfile } from '../harness/load-profiles';
+import { SCENARIOS } from '../harness/scenarios';
 import { CONTAINER_LABEL, neighbourRunInvocation, workerRunInvocation, type WorkerContainerInput } from './worker-container-args';
 
 const SECRET = 'pg-password-1';

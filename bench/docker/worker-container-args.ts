@@ -1,7 +1,7 @@
 // The `docker run` command lines of the Docker reproduce flow: the worker image under a
 // resource profile's HostConfig limits, and the busy neighbours that compete with it.
 import { dockerHostConfigFor, dockerRunFlags, type ResourceProfile } from '@storage-builder/resources';
-import type { Switches } from '../reproduce/scenarios';
+import type { Switches } from '../harness/scenarios';
 
 /** Every container the flow starts carries this label, so a leftover one can be found by it. */
 export const CONTAINER_LABEL = 'storage-builder.reproduce-docker';

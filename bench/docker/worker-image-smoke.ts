@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { dockerHostConfigFor, dockerRunFlags } from '@storage-builder/resources';
-import { loadResourceProfile } from '../reproduce/load-profiles';
+import { loadResourceProfile } from '../harness/load-profiles';
 
 const { values } = parseArgs({
   options: { image: { type: 'string', default: 'storage-builder-worker' }, profiles: { type: 'string', default: 'incident,recommended,minimum-viable' } },

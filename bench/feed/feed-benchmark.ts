@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { provisionPostgres } from '@storage-builder/services';
-import { DEFAULT_BATCH_SIZE, feedRowsQuery, migrate, openChangeFeed, seedDatabase } from '@storage-builder/source-db';
+import { DEFAULT_BATCH_SIZE, feedRowsCopy, migrate, openChangeFeed, seedDatabase } from '@storage-builder/source-db';
+import { median, round } from '../harness/stats';
 
 const CLIENT_ID = 1;
 const DEFAULT_ROWS = 1_000_000;
@@ -105,7 +106,7 @@ async function runBenchmark(rowCount: number, repeats: number): Promise<void> {
     await pool.end();
   }
 
-  const copySql = `COPY (${feedRowsQuery(CLIENT_ID, 'raw-data', null)}) TO STDOUT`;
+  const copySql = feedRowsCopy(CLIENT_ID, 'raw-data', null);
   console.log(`floor: psql -X -c "${copySql}" > /dev/null, measured by ${TIME_BINARY} (psql's own user+sys CPU and max RSS)`);
   console.log(`feed: openChangeFeed(full read, batchSize ${batchSize}) in a child node process, draining all batches; CPU = process.cpuUsage() delta around the read\n`);
 
@@ -133,12 +134,12 @@ async function runBenchmark(rowCount: number, repeats: number): Promise<void> {
     provider: database.provider,
     feedRowsPerSecond: Math.round(median(feedRuns.map((r) => r.rows / r.wallSeconds))),
     psqlRowsPerSecond: Math.round(median(psqlRuns.map((r) => rowCount / r.wallSeconds))),
-    feedCpuSecondsPer1M: round2(feedCpu),
-    psqlCpuSecondsPer1M: round2(psqlCpu),
-    cpuRatioFeedOverPsql: round2(feedCpu / psqlCpu),
-    feedPeakRssMiB: round2(median(feedRuns.map((r) => r.peakRssKib)) / 1024),
-    feedBaselineRssMiB: round2(median(feedRuns.map((r) => r.baselineRssKib)) / 1024),
-    psqlPeakRssMiB: round2(median(psqlRuns.map((r) => r.peakRssKib)) / 1024),
+    feedCpuSecondsPer1M: round(feedCpu, 2),
+    psqlCpuSecondsPer1M: round(psqlCpu, 2),
+    cpuRatioFeedOverPsql: round(feedCpu / psqlCpu, 2),
+    feedPeakRssMiB: round(median(feedRuns.map((r) => r.peakRssKib)) / 1024, 2),
+    feedBaselineRssMiB: round(median(feedRuns.map((r) => r.baselineRssKib)) / 1024, 2),
+    psqlPeakRssMiB: round(median(psqlRuns.map((r) => r.peakRssKib)) / 1024, 2),
   };
   console.log(`\nmedians of ${repeats} alternating rounds (2 shared cores: expect noise of tens of percent between runs):`);
   console.log(`  rows/s           feed ${summary.feedRowsPerSecond}   psql ${summary.psqlRowsPerSecond}`);
@@ -173,16 +174,6 @@ function run(command: string, args: string[], stdout: 'pipe' | 'ignore'): Promis
   });
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 function mib(kib: number): string {
   return `${(kib / 1024).toFixed(1)} MiB`;
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }

@@ -33,14 +33,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { DATA_KINDS } from '@storage-builder/data-model';
-import { provisionPostgres, provisionServices, ReleaseStack } from '@storage-builder/services';
-import { DEFAULT_DEFLATE_LEVEL, SERIALIZER_STRATEGIES, type SerializerStrategy } from '@storage-builder/snapshot';
-import { applyChurn, feedRowsQuery, migrate, parseDataProfile, seedDatabase, type DataProfile } from '@storage-builder/source-db';
+import { ReleaseStack } from '@storage-builder/resources';
+import { provisionPostgres, provisionServices } from '@storage-builder/services';
+import { SERIALIZER_STRATEGIES, type SerializerStrategy } from '@storage-builder/snapshot';
+import { applyChurn, migrate, parseDataProfile, seedDatabase, type DataProfile } from '@storage-builder/source-db';
+import { median } from '../harness/stats';
 import { DEFAULT_BASELINE_PATH, readBaselineFile, writeBaseline } from './baseline-file';
 import { TIME_BINARY, type ChildConnection, type FloorRunResult, type UpdateRunResult, type UpdateRunSettings } from './child-protocol';
+import { floorRunSettings } from './floor-settings';
 import { INJECT_VARIABLE, injectionFromEnv, type Injection } from './inject';
-import { baselineFrom, fmt, judgeAll, judgementTable, median, type Group, type Judgement, type Measurement, type ModeBaseline } from './metrics';
+import { baselineFrom, fmt, judgeAll, judgementTable, type Group, type Judgement, type Measurement, type ModeBaseline } from './metrics';
 import { writeReports } from './report';
 import { runChild } from './run-child';
 import { serializerPass } from './serializer-pass';
@@ -234,8 +236,7 @@ class Gate {
   }
 
   private floor(db: GateDatabase): Promise<FloorRunResult> {
-    const statements = DATA_KINDS.map((kind) => `COPY (${feedRowsQuery(1, kind, null)}) TO STDOUT`);
-    return runChild({ kind: 'floor', ...db.connection, copyStatements: statements, deflateLevel: DEFAULT_DEFLATE_LEVEL });
+    return runChild(floorRunSettings(db.connection));
   }
 
   /** In-process, never timed: promises and serialize calls per row of each strategy. */

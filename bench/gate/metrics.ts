@@ -170,18 +170,6 @@ export function fmt(value: number | undefined): string {
   return value.toPrecision(3);
 }
 
-export function round(value: number, digits: number): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
-}
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 /** The table printed on failure (and in gate.md): metric | baseline | now | allowed | verdict. */
 export function judgementTable(judgements: readonly Judgement[]): string {
   const rows = judgements.map((j) => [

@@ -14,15 +14,15 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { DATA_KINDS } from '@storage-builder/data-model';
 import { runSandboxed } from '@storage-builder/resources';
 import { provisionServices } from '@storage-builder/services';
 import { DEFAULT_DEFLATE_LEVEL, SERIALIZER_STRATEGIES, type SerializerStrategy } from '@storage-builder/snapshot';
-import { feedRowsQuery, migrate, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
+import { migrate, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
 import { summarizeCpuProfile } from '../memory/profile-summary';
+import { floorRunSettings } from './floor-settings';
 import { parseChildOutput, childCommand, childEnv, runChild } from './run-child';
 import type { ChildConnection, UpdateRunResult, UpdateRunSettings } from './child-protocol';
-import { median } from './metrics';
+import { median } from '../harness/stats';
 
 const { values } = parseArgs({
   options: {
@@ -85,9 +85,8 @@ for (const strategy of strategies) {
 }
 let floorCpu: number | undefined;
 if (!values['skip-floor']) {
-  const statements = DATA_KINDS.map((kind) => `COPY (${feedRowsQuery(1, kind, null)}) TO STDOUT`);
   const runs = [];
-  for (let i = 0; i < repeats; i++) runs.push(await runChild({ kind: 'floor', ...connection, copyStatements: statements, deflateLevel: DEFAULT_DEFLATE_LEVEL }));
+  for (let i = 0; i < repeats; i++) runs.push(await runChild(floorRunSettings(connection)));
   const f = runs[0]!;
   floorCpu = median(runs.map((r) => perMillion(r.psqlCpuMs + r.nodeCpuMs, r.copyRows)));
   lines.push(

@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { provisionPostgres, provisionServices } from '@storage-builder/services';
 import { migrate, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
-import { median } from '../gate/metrics';
+import { median } from '../harness/stats';
 import { measureFullSync, measureSandboxedFullSync, type SandboxedMeasurement, type SyncMeasurement } from './worker-session';
 import { parseVariant, REPO_ROOT, workerEnv, type WorkerTarget } from './worker-variant';
 

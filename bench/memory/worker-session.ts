@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runSandboxed, type SandboxResult } from '@storage-builder/resources';
+import { WorkerClient } from '../harness/worker-client';
+import { usageBetween } from '../harness/worker-metrics-text';
 import { readProc, type ProcSnapshot } from './proc-status';
 import { variantArgs, type WorkerVariant } from './worker-variant';
 
@@ -38,13 +40,6 @@ export interface SandboxedMeasurement {
   readonly sync: SyncMeasurement | undefined;
   readonly error: string | undefined;
   readonly sandbox: SandboxResult;
-}
-
-interface RunView {
-  id: string;
-  status: string;
-  error?: string;
-  totals?: { targets: number; rows: number; bytes: number; failed: number };
 }
 
 /** Finds the port in the worker's JSON log lines on stdout. */
@@ -88,54 +83,32 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
   }
 }
 
-async function metrics(base: string): Promise<{ heapLimit?: number; gcRuns: number; gcSeconds: number }> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  let gcRuns = 0;
-  let gcSeconds = 0;
-  let heapLimit: number | undefined;
-  for (const line of text.split('\n')) {
-    const [name, value] = [line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1))];
-    if (name.startsWith('nodejs_gc_runs_total')) gcRuns += value;
-    if (name.startsWith('nodejs_gc_pause_seconds_total')) gcSeconds += value;
-    if (name === 'nodejs_heap_size_limit_bytes') heapLimit = value;
-  }
-  return { heapLimit, gcRuns, gcSeconds };
-}
-
 /** Asks a listening worker for one UpdateAll and measures it from /proc and /metrics. */
 async function driveFullSync(variant: WorkerVariant, pid: number, port: number, token: string): Promise<Omit<SyncMeasurement, 'exitCode'>> {
-  const base = `http://127.0.0.1:${port}`;
-  const auth = { authorization: `Bearer ${token}` };
+  const client = new WorkerClient({ baseUrl: `http://127.0.0.1:${port}`, controlToken: token });
   const before: ProcSnapshot = readProc(pid);
-  const metricsBefore = await metrics(base);
+  const metricsBefore = await client.metrics();
   const started = performance.now();
-  const answer = await fetch(`${base}/update-all`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"reason":"memory benchmark"}' });
-  if (answer.status !== 202) throw new Error(`POST /update-all answered ${answer.status}: ${await answer.text()}`);
-  const { runId } = (await answer.json()) as { runId: string };
-  let run: RunView;
-  for (;;) {
-    await sleep(POLL_MS);
-    run = (await (await fetch(`${base}/runs/${runId}`, { headers: auth })).json()) as RunView;
-    if (run.status !== 'running') break;
-  }
+  const runId = await client.startUpdateAll('memory benchmark');
+  const run = await client.waitForRun(runId, { pollIntervalMs: POLL_MS });
   const wallSeconds = (performance.now() - started) / 1000;
   const after = readProc(pid);
-  const metricsAfter = await metrics(base);
-  if (run.status !== 'completed') throw new Error(`run ${runId} ended ${run.status}: ${run.error ?? JSON.stringify(run.totals)}`);
+  const usage = usageBetween(metricsBefore, await client.metrics());
+  if (run.status !== 'completed') throw new Error(`run ${runId} ended ${run.status}: ${run.failures.slice(0, 5).join('; ') || 'no target failed'}`);
   return {
     variant: variant.name,
     status: run.status,
-    rows: run.totals?.rows ?? 0,
-    bytes: run.totals?.bytes ?? 0,
-    targets: run.totals?.targets ?? 0,
+    rows: run.rows,
+    bytes: run.bytes,
+    targets: run.targets,
     wallSeconds,
     syncCpuSeconds: after.cpuSeconds - before.cpuSeconds,
     startupCpuSeconds: before.cpuSeconds,
     idleRssKib: before.rssKib,
     peakRssKib: after.peakRssKib,
-    heapLimitMiB: metricsBefore.heapLimit === undefined ? undefined : metricsBefore.heapLimit / 2 ** 20,
-    gcRuns: metricsAfter.gcRuns - metricsBefore.gcRuns,
-    gcPauseSeconds: metricsAfter.gcSeconds - metricsBefore.gcSeconds,
+    heapLimitMiB: metricsBefore.heapLimitBytes === undefined ? undefined : metricsBefore.heapLimitBytes / 2 ** 20,
+    gcRuns: usage.gcCount,
+    gcPauseSeconds: usage.gcPauseSeconds,
   };
 }
 

@@ -1,14 +1,9 @@
 // What the worker child and the harness say to each other over stdin and stdout.
+import type { JobFigures } from '../harness/job-figures';
 
-export interface ChildResult {
+export interface ChildResult extends JobFigures {
   readonly runWallSeconds: number;
   readonly runCpuSeconds: number;
-  readonly targets: number;
-  readonly completedTargets: number;
-  readonly rows: number;
-  readonly tombstones: number;
-  readonly bytes: number;
-  readonly serializeCalls: number;
   readonly failed: readonly string[];
   /** Rows and duration of each completed target, for fitting per-row and per-target costs. */
   readonly perTarget: ReadonlyArray<{ readonly rows: number; readonly durationMs: number }>;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCommand, type CommandResult } from '@storage-builder/services/testing';
-import { loadDataProfile, loadResourceProfile } from './load-profiles';
+import { loadDataProfile, loadResourceProfile } from '../harness/load-profiles';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REPRODUCE = fileURLToPath(new URL('./reproduce.ts', import.meta.url));

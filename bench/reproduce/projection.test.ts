@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fitCostModel, projectSeconds, reservedHourlyUsd } from './projection';
 import type { ScenarioRun } from './run-scenario';
-import { SCENARIOS } from './scenarios';
+import { SCENARIOS } from '../harness/scenarios';
 
 function runWith(perTarget: Array<{ rows: number; durationMs: number }>, runWallSeconds: number): ScenarioRun {
   return {

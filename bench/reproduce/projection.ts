@@ -1,5 +1,6 @@
 import type { DataProfile } from '@storage-builder/source-db';
 import type { ResourceProfile } from '@storage-builder/resources';
+import { profileTotals } from '../harness/profile-totals';
 import type { RunMetrics } from './run-metrics';
 import type { ScenarioRun } from './run-scenario';
 
@@ -42,11 +43,6 @@ export function fitCostModel(run: ScenarioRun): CostModel | undefined {
   const msPerTarget = Math.max(0, meanY - msPerRow * meanX);
   const overlap = Math.max(1, points.reduce((s, p) => s + p.durationMs, 0) / (run.child.runWallSeconds * 1000));
   return { msPerRow, msPerTarget, overlap };
-}
-
-export function profileTotals(profile: DataProfile) {
-  const rows = Object.values(profile.rows).reduce((s, v) => s + v, 0);
-  return { rows, targets: profile.clients * 5, largestTarget: Math.round(profile.rows.rawData * profile.rawDataSkew) };
 }
 
 /**

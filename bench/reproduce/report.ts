@@ -1,25 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fmtSeconds, type ClaimCheck } from './claims';
+// The cgroup sandbox flow's report: report.json for machines, report.md and report.html for people.
+import { cell, fmtSeconds } from '../harness/figure-format';
+import { reproduceMarkdown, type ReproduceReportBase } from '../harness/reproduce-report';
+import { reportJson, writeReportFiles } from '../harness/report-files';
 import type { Projection } from './projection';
 import type { RunMetrics } from './run-metrics';
 
-export interface ReproduceReport {
-  readonly generatedAt: string;
-  readonly machine: { readonly cpus: number; readonly node: string; readonly cgroups: string; readonly services: readonly string[] };
-  readonly data: { readonly profile: string; readonly rows: number; readonly targets: number; readonly seedSeconds: number; readonly churnRate: number };
-  readonly deadlineSeconds: number;
-  readonly claims: readonly ClaimCheck[];
-  readonly runs: readonly RunMetrics[];
+export interface ReproduceReport extends ReproduceReportBase<{ readonly cgroups: string }, RunMetrics> {
   readonly projection: { readonly target: string; readonly assumptions: readonly string[]; readonly rows: readonly Projection[] };
   readonly projectionCheck?: { readonly scale: number; readonly scenario: string; readonly projectedSeconds: number; readonly measuredSeconds: number } | undefined;
-  readonly notes: readonly string[];
-}
-
-const cell = (x: number | undefined, digits = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
-
-export function claimsTable(claims: readonly ClaimCheck[]): string {
-  return ['| claim | write-up | measured here | verdict |', '|---|---|---|---|', ...claims.map((c) => `| ${c.claim} | ${c.writeUp} | ${c.measured} | ${c.verdict} |`)].join('\n');
 }
 
 export function runsTable(runs: readonly RunMetrics[]): string {
@@ -44,28 +32,18 @@ function projectionTable(projection: ReproduceReport['projection']): string {
 
 export function markdownReport(report: ReproduceReport): string {
   const check = report.projectionCheck;
-  return `# Reproducing the Storage Builder incident
-
-Generated ${report.generatedAt} on ${report.machine.cpus} CPUs, Node ${report.machine.node}, ${report.machine.cgroups}.
-Services: ${report.machine.services.join('; ')}.
-Data: ${report.data.profile}, ${report.data.rows.toLocaleString('en')} rows in ${report.data.targets} targets (seeded in ${report.data.seedSeconds.toFixed(1)} s), churn ${(report.data.churnRate * 100).toFixed(2)}% before the runs.
-
-## Claims in the write-up → measured here
-${claimsTable(report.claims)}
-
-## Runs
-Job time is the UpdateAll after start-up. Runs marked *projected* were stopped after ${report.deadlineSeconds} s; the rest of the job is projected from the CPU they got against the CPU their reference run needed (the work is CPU-bound).
-
-${runsTable(report.runs)}
-
+  return reproduceMarkdown(report, {
+    title: 'Reproducing the Storage Builder incident',
+    machine: `Node ${report.machine.node}, ${report.machine.cgroups}`,
+    jobTime: 'Job time is the UpdateAll after start-up.',
+    runsTable: runsTable(report.runs),
+    moreSections: `
 ## Projection to ${report.projection.target}
 ${report.projection.assumptions.map((a) => `- ${a}`).join('\n')}
 
 ${projectionTable(report.projection)}
-${check ? `\nCheck: at ${check.scale}x the measured scale, ${check.scenario} was projected at ${fmtSeconds(check.projectedSeconds)} and measured at ${fmtSeconds(check.measuredSeconds)} (${((check.measuredSeconds / check.projectedSeconds - 1) * 100).toFixed(0)}%).\n` : ''}
-## Notes
-${report.notes.map((n) => `- ${n}`).join('\n')}
-`;
+${check ? `\nCheck: at ${check.scale}x the measured scale, ${check.scenario} was projected at ${fmtSeconds(check.projectedSeconds)} and measured at ${fmtSeconds(check.measuredSeconds)} (${((check.measuredSeconds / check.projectedSeconds - 1) * 100).toFixed(0)}%).\n` : ''}`,
+  });
 }
 
 function escapeHtml(text: string): string {
@@ -129,12 +107,9 @@ ${table(['run', 'projected UpdateAll', 'cost per run (USD)', 'reservation per mo
 }
 
 export function writeReports(dir: string, report: ReproduceReport): string[] {
-  mkdirSync(dir, { recursive: true });
-  const files = [
-    [path.join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`],
-    [path.join(dir, 'report.md'), markdownReport(report)],
-    [path.join(dir, 'report.html'), htmlReport(report)],
-  ] as const;
-  for (const [file, text] of files) writeFileSync(file, text);
-  return files.map(([file]) => file);
+  return writeReportFiles(dir, [
+    ['report.json', reportJson(report)],
+    ['report.md', markdownReport(report)],
+    ['report.html', htmlReport(report)],
+  ]);
 }

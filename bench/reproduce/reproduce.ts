@@ -7,20 +7,23 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
-import { detectCgroups, type ResourceProfile } from '@storage-builder/resources';
-import { provisionPostgres, provisionServices, type ProviderName } from '@storage-builder/services';
-import { createSourcePool, migrate, seedDatabase, type DataProfile } from '@storage-builder/source-db';
+import { detectCgroups } from '@storage-builder/resources';
+import { provisionPostgres, type ProviderName } from '@storage-builder/services';
+import { migrate, seedDatabase, type DataProfile } from '@storage-builder/source-db';
+import { loadInputs, parseCommandLine, runMain } from '../harness/command-lifecycle';
+import { loadDataProfile, resourceProfilesOf, scaleDataProfile } from '../harness/load-profiles';
+import { profileTotals } from '../harness/profile-totals';
+import { reportData } from '../harness/reproduce-report';
+import { announceReports } from '../harness/report-files';
+import { withReproduceSession } from '../harness/reproduce-session';
+import { SCENARIOS, scenariosWithReferences, type Scenario } from '../harness/scenarios';
+import { DEFAULT_CHURN_RATE } from '../harness/source-preparation';
 import { checkClaims } from './claims';
-import { cleanUpOnSignal, loadInputs, parseCommandLine, runMain } from './command-lifecycle';
-import { loadDataProfile, loadResourceProfile, scaleDataProfile } from './load-profiles';
-import { fitCostModel, PRICE_PER_GB_HOUR, PRICE_PER_VCPU_HOUR, profileTotals, projectAll, projectSeconds } from './projection';
-import { claimsTable, writeReports, type ReproduceReport } from './report';
+import { fitCostModel, PRICE_PER_GB_HOUR, PRICE_PER_VCPU_HOUR, projectAll, projectSeconds } from './projection';
+import { writeReports, type ReproduceReport } from './report';
 import { deriveMetrics } from './run-metrics';
 import { runScenario, type ScenarioRun, type ScenarioSettings } from './run-scenario';
-import { SCENARIOS, scenariosWithReferences, type Scenario } from './scenarios';
-import { DEFAULT_CHURN_RATE, prepareSource } from './source-preparation';
 
 const USAGE = `Usage: npm run reproduce -- [options]
 
@@ -103,7 +106,7 @@ async function main(): Promise<void> {
   const inputs = loadInputs(() => ({
     data: scaleDataProfile(loadDataProfile(options.data), options.scale),
     production: loadDataProfile(options.production),
-    resourceProfiles: new Map<string, ResourceProfile>(selected.map((s) => [s.profile, loadResourceProfile(s.profile)])),
+    resourceProfiles: resourceProfilesOf(selected),
   }));
   if (!inputs) return;
   const { data, production, resourceProfiles } = inputs;
@@ -112,19 +115,9 @@ async function main(): Promise<void> {
   const provider = (process.env['SERVICES_PROVIDER'] as ProviderName | undefined) ?? 'embedded';
 
   const started = Date.now();
-  log(`Provisioning services (${provider})…`);
-  await using services = await provisionServices({ label: 'reproduce', provider, redis: false });
-  for (const line of services.describe()) log(`  ${line}`);
-  const pool = createSourcePool({ connectionString: services.postgres.url, max: 4 });
-  const s3 = new S3Client(services.objectStore.clientConfig);
-  // Ctrl-C or SIGTERM: the sandbox removes its groups and processes; this removes the services.
-  const removeSignalHandlers = cleanUpOnSignal('stopping and removing the services', async () => {
-    await pool.end().catch(() => undefined);
-    await services.stop();
-  });
-  try {
-    const source = await prepareSource({ pool, s3, bucket: services.objectStore.bucket, data, scenarios: selected, churnRate: options.churn, log });
-
+  // Ctrl-C or SIGTERM: the sandbox removes its groups and processes; the session removes the services.
+  const session = { label: 'reproduce', provider, data, scenarios: selected, churnRate: options.churn, cleanUpWhat: 'stopping and removing the services', log };
+  await withReproduceSession(session, async ({ services, source }) => {
     const settings: ScenarioSettings = {
       postgres: services.postgres,
       objectStore: services.objectStore,
@@ -157,7 +150,7 @@ async function main(): Promise<void> {
         cgroups: options.unconstrained ? 'unconstrained' : cgroups.ok ? `cgroup v${cgroups.hierarchy.version}` : 'none',
         services: services.describe(),
       },
-      data: { profile: options.data + (options.scale !== 1 ? ` × ${options.scale}` : ''), rows: source.rows, targets: source.targets, seedSeconds: source.seedSeconds, churnRate: options.churn },
+      data: reportData(options, source),
       deadlineSeconds: options.deadlineSeconds,
       claims,
       runs: metrics,
@@ -180,18 +173,10 @@ async function main(): Promise<void> {
         'The embedded object store (s3rver) does not enforce conditional writes; manifests are committed by read-check-write, safe with one writer per target.',
       ],
     };
-    const files = writeReports(path.resolve(options.out), report);
-    process.stdout.write(`\n${claimsTable(claims)}\n\n`);
-    log(`Reports: ${files.join(', ')}`);
-    log(`Done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  } finally {
-    removeSignalHandlers();
-    s3.destroy();
-    await pool.end();
-  }
+    announceReports(claims, writeReports(path.resolve(options.out), report), started, log);
+  });
 }
 
-/** Scenarios asked for, plus the reference runs their projections need, in the standard order. */
 /** Measures the legacy run at a larger scale in a database of its own and compares it with its projection. */
 async function checkProjection(factor: number, data: DataProfile, runs: readonly ScenarioRun[], settings: ScenarioSettings, provider: ProviderName) {
   const reference = runs.find((r) => r.scenario.id === 'none@recommended');

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { runSandboxed, type SandboxResult } from '@storage-builder/resources';
 import type { ObjectStoreService, PostgresService } from '@storage-builder/services';
-import { loadResourceProfile } from './load-profiles';
-import type { Scenario } from './scenarios';
+import { loadResourceProfile } from '../harness/load-profiles';
+import { prefixOf, type Scenario, type ScenarioStatus } from '../harness/scenarios';
 import { GO_LINE, READY_LINE, RESULT_MARKER, type ChildResult } from './child-protocol';
 
 const CHILD = fileURLToPath(new URL('./update-all-child.ts', import.meta.url));
@@ -12,8 +12,7 @@ export interface ScenarioRun {
   readonly sandbox: Omit<SandboxResult, 'stdout' | 'stderr'>;
   /** What the worker reported; undefined when it was killed before it could. */
   readonly child: ChildResult | undefined;
-  /** `finished`, `deadline` (stopped; the rest projected) or `failed`. */
-  readonly status: 'finished' | 'deadline' | 'failed';
+  readonly status: ScenarioStatus;
   readonly error?: string;
 }
 
@@ -64,9 +63,4 @@ export async function runScenario(scenario: Scenario, settings: ScenarioSettings
   if (!child && sandbox.outcome === 'aborted') return { scenario, sandbox: figures, child, status: 'deadline' };
   const error = child?.failed.join('; ') || `${sandbox.outcome} (exit ${sandbox.exitCode ?? sandbox.signal}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`;
   return { scenario, sandbox: figures, child, status: 'failed', error };
-}
-
-/** Each scenario publishes under its own prefix, so none reads another's snapshots. */
-export function prefixOf(scenario: Scenario): string {
-  return `runs/${scenario.id.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
 }

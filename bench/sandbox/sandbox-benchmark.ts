@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runSandboxed, type ResourceProfile, type SandboxResult } from '@storage-builder/resources';
+import { median } from '../harness/stats';
 
 const { values } = parseArgs({
   options: { rounds: { type: 'string', default: '3' }, iterations: { type: 'string', default: '60000000' } },
@@ -30,7 +31,6 @@ for (let round = 1; round <= rounds; round++) {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const baseline = median(results.get(profiles[0]!.name)!.map((r) => r.wallSeconds));
 console.log(`\n| profile | wall s (median) | slowdown vs unconstrained | CPU-s | throttled periods | CPUUtilization % |`);
 console.log(`|---|---|---|---|---|---|`);

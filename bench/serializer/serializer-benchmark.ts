@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { Bench } from 'tinybench';
 import { SERIALIZER_STRATEGIES, type Compression, type SerializerStrategy } from '@storage-builder/snapshot';
+import { median } from '../harness/stats';
 import { countPromises, generateFeed, serializeOnce } from './generated-feed';
 
 interface Args {
@@ -48,12 +49,6 @@ function parseArgs(argv: string[]): Args {
     child: child ? { strategy: child as SerializerStrategy | 'none', compression: (value('compression') ?? 'none') as Compression } : undefined,
   };
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 async function runChild(args: Args): Promise<void> {
   const child = args.child!;

@@ -34,9 +34,11 @@ import { parseArgs } from 'node:util';
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { DATA_KINDS, targetId } from '@storage-builder/data-model';
-import { provisionPostgres, provisionServices, ReleaseStack, type PostgresService } from '@storage-builder/services';
+import { ReleaseStack } from '@storage-builder/resources';
+import { provisionPostgres, provisionServices, type PostgresService } from '@storage-builder/services';
 import { SERIALIZER_STRATEGIES, type SerializerStrategy } from '@storage-builder/snapshot';
 import { applyChurn, migrate, parseDataProfile, seedDatabase, type DataProfile } from '@storage-builder/source-db';
+import { median, round } from '../harness/stats';
 import type { ChildMeasurement, ChildSettings } from './updater-run-child';
 
 const SCENARIOS = ['incremental', 'scale', 'parallel'] as const;
@@ -238,12 +240,6 @@ function runChild(env: NodeJS.ProcessEnv): Promise<string> {
 
 // ---------------------------------------------------------------- statistics and printing
 
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 interface Medians {
   runs: number;
   wallS: number;
@@ -282,11 +278,6 @@ function medians(runs: readonly Measurement[]): Medians {
 /** Median of per-round ratios a[i] / b[i] (pairs measured next to each other). */
 function pairedRatio(a: readonly Measurement[], b: readonly Measurement[], pick: (m: Measurement) => number): number {
   return round(median(a.map((x, i) => pick(x) / pick(b[i]!))), 4);
-}
-
-function round(value: number, digits: number): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
 }
 
 const fmt = (x: number | null, digits = 2) => (x === null || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));

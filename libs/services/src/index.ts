@@ -12,7 +12,7 @@ export { probeDocker } from './docker-probe';
 export type { DockerProbeResult } from './docker-probe';
 export { s3ClientConfig } from './s3-client-config';
 export { ServiceUnavailableError } from './service-unavailable-error';
-export { ReleaseStack, withReleaseOnFailure } from './release-stack';
+export { withReleaseOnFailure } from './release-stack';
 export { makeTempDir, TEMP_DIR_PREFIX } from './local-resources';
 export { redact } from './environment-settings';
 export type {

@@ -1,4 +1,4 @@
-import type { ReleaseStack } from './release-stack';
+import type { ReleaseStack } from '@storage-builder/resources';
 import type { ServiceHandle } from './service-types';
 
 /** Gives a handle's fields `stop()` and `[Symbol.asyncDispose]`, both releasing `stack` once. */

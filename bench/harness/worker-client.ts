@@ -1,7 +1,10 @@
-// The worker's HTTP control API as the Docker flow uses it: health, readiness, start an
-// UpdateAll, read a run, read the metrics. `fetch` is injected so the flow's waits can be tested.
-import { parseRunStatus, parseStartedRun, type WorkerRunState } from './worker-run-status';
+// The worker's HTTP control API as the harness uses it: health, readiness, start an UpdateAll,
+// read a run or wait for it to end, read the metrics. The Docker flow drives the worker image
+// with it, the memory benchmark and Clinic.js's trigger the worker process. `fetch` is
+// injected so the waits can be tested.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { workerRuntimeFigures, type WorkerRuntimeFigures } from './worker-metrics-text';
+import { parseRunStatus, parseStartedRun, type FinishedRun, type WorkerRunState } from './worker-run-status';
 
 /** One request may take this long; a worker starved of CPU still answers within it. */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -12,6 +15,16 @@ export interface WorkerClientOptions {
   readonly controlToken: string;
   /** @defaultValue `globalThis.fetch` */
   readonly fetch?: typeof fetch;
+}
+
+export interface WaitForRunOptions {
+  /** Between two reads of the run. */
+  readonly pollIntervalMs: number;
+  /**
+   * Stops the wait once aborted; the answer is then the run's last state, still running.
+   * @defaultValue none: waits until the run ends
+   */
+  readonly signal?: AbortSignal;
 }
 
 export class WorkerClient {
@@ -32,7 +45,7 @@ export class WorkerClient {
     }
   }
 
-  /** GET /readyz: the database and the bucket answer from inside the container. */
+  /** GET /readyz: the database and the bucket answer from where the worker runs. */
   async readiness(): Promise<{ ready: boolean; detail: string }> {
     try {
       const response = await this.request('GET', '/readyz', false);
@@ -42,14 +55,29 @@ export class WorkerClient {
     }
   }
 
-  async startUpdateAll(reason: string): Promise<string> {
-    return parseStartedRun(await this.json('POST', '/update-all', JSON.stringify({ reason })));
+  /** POST /update-all; the new run's id. `reason` goes into the worker's log. */
+  async startUpdateAll(reason?: string): Promise<string> {
+    return parseStartedRun(await this.json('POST', '/update-all', reason === undefined ? undefined : JSON.stringify({ reason })));
   }
 
+  /** GET /runs/:id */
   async run(runId: string): Promise<WorkerRunState> {
     return parseRunStatus(await this.json('GET', `/runs/${encodeURIComponent(runId)}`));
   }
 
+  /** Reads the run until it has finished (or `signal` aborts) and answers its last state. */
+  waitForRun(runId: string, options: WaitForRunOptions & { readonly signal?: undefined }): Promise<FinishedRun>;
+  waitForRun(runId: string, options: WaitForRunOptions): Promise<WorkerRunState>;
+  async waitForRun(runId: string, options: WaitForRunOptions): Promise<WorkerRunState> {
+    let state = await this.run(runId);
+    while (state.state === 'running' && !options.signal?.aborted) {
+      await sleep(options.pollIntervalMs);
+      state = await this.run(runId);
+    }
+    return state;
+  }
+
+  /** GET /metrics: the worker's CPU, memory, GC and cgroup throttling as it measures them. */
   async metrics(): Promise<WorkerRuntimeFigures> {
     const response = await this.request('GET', '/metrics', false);
     if (!response.ok) throw new Error(`GET /metrics answered HTTP ${response.status}: ${await response.text()}`);

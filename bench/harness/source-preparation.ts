@@ -6,9 +6,8 @@ import type pg from 'pg';
 import { SnapshotStore } from '@storage-builder/snapshot';
 import { applyChurn, migrate, seedDatabase, type ChurnResult, type DataProfile } from '@storage-builder/source-db';
 import { StorageUpdater } from '@storage-builder/updater';
-import { profileTotals } from './projection';
-import { prefixOf } from './run-scenario';
-import type { Scenario } from './scenarios';
+import { profileTotals } from './profile-totals';
+import { prefixOf, type Scenario } from './scenarios';
 
 /** The changed share of rows before the runs, as in `npm run reproduce`. */
 export const DEFAULT_CHURN_RATE = 0.002;
@@ -30,8 +29,8 @@ export interface PrepareSourceOptions {
   readonly log: (message: string) => void;
 }
 
-/** The store's warning that s3rver does not enforce conditional writes would repeat per sync. */
-const quietStoreLogger = { warn: () => undefined };
+/** For the flows' stores: the warning that s3rver does not enforce conditional writes would repeat per store. */
+export const quietStoreLogger = { warn: () => undefined };
 
 export async function prepareSource(options: PrepareSourceOptions): Promise<SourcePreparation> {
   const { pool, data, log } = options;

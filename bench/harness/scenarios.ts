@@ -27,6 +27,9 @@ export interface Scenario {
   readonly reference: string;
 }
 
+/** How a scenario's run ended: `finished`, `deadline` (stopped; the rest projected) or `failed`. */
+export type ScenarioStatus = 'finished' | 'deadline' | 'failed';
+
 export const SWITCHES: Readonly<Record<Fix, Switches>> = {
   none: { serializer: 'legacy', parallelism: 1, incremental: false },
   batching: { serializer: 'batched', parallelism: 1, incremental: false },
@@ -69,6 +72,16 @@ export const SCENARIOS: readonly Scenario[] = [
   ...FIXES.map((fix) => scenario(fix, 'incident', true)),
   scenario('none', 'hard-quota-reading', true),
 ];
+
+/** The scenario id with only the characters object keys and container names allow. */
+export function scenarioSlug(scenario: Scenario): string {
+  return scenario.id.replace(/[^A-Za-z0-9._-]+/g, '-');
+}
+
+/** Each scenario publishes under its own prefix, so none reads another's snapshots. */
+export function prefixOf(scenario: Scenario): string {
+  return `runs/${scenarioSlug(scenario)}`;
+}
 
 /** Scenarios asked for by id, plus the reference runs their projections need, in the standard order. */
 export function scenariosWithReferences(ids: readonly string[]): Scenario[] {

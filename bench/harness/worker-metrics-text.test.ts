@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-// The worker app has no package exports; its renderer is read from its source.
-import { renderPrometheus, type MetricFamily } from '../../apps/worker/src/metrics/prometheus-text';
+import { renderPrometheus, type MetricFamily } from '@storage-builder/worker';
 import { parsePrometheusText, usageBetween, workerRuntimeFigures } from './worker-metrics-text';
 
 /** The families the worker's runtime metrics publish, rendered by the worker's own renderer. */

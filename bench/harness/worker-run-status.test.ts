@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Watermark } from '@storage-builder/data-model';
 import { summarize, type TargetResult } from '@storage-builder/updater';
-// The worker app has no package exports; the answer's shape comes from its source.
-import { runDetail, type RunRecord } from '../../apps/worker/src/runs/run-record';
+import { runDetail, type RunRecord } from '@storage-builder/worker';
 import { parseRunStatus, parseStartedRun } from './worker-run-status';
 
 const completed = (clientId: number, rows: number, tombstones: number, serializeCalls: number): TargetResult => ({

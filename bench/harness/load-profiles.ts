@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseResourceProfile, type ResourceProfile } from '@storage-builder/resources';
 import { parseDataProfile, type DataProfile } from '@storage-builder/source-db';
+import type { Scenario } from './scenarios';
 
 export const PROFILES_DIR = fileURLToPath(new URL('../../load-profiles/', import.meta.url));
 
@@ -24,6 +25,11 @@ function readJson(file: string): unknown {
 export function loadResourceProfile(nameOrPath: string): ResourceProfile {
   const file = nameOrPath.endsWith('.json') ? path.resolve(nameOrPath) : path.join(PROFILES_DIR, 'resources', `${nameOrPath}.json`);
   return parseResourceProfile(readJson(file), path.basename(file));
+}
+
+/** The resource profiles the scenarios run under, by name. */
+export function resourceProfilesOf(scenarios: readonly Scenario[]): Map<string, ResourceProfile> {
+  return new Map(scenarios.map((s) => [s.profile, loadResourceProfile(s.profile)]));
 }
 
 /** A data profile by name (load-profiles/data/<name>.json) or path. */
