@@ -39,12 +39,12 @@ import { SERIALIZER_STRATEGIES, type SerializerStrategy } from '@storage-builder
 import { applyChurn, migrate, parseDataProfile, seedDatabase, type DataProfile } from '@storage-builder/source-db';
 import { median } from '../harness/stats';
 import { DEFAULT_BASELINE_PATH, readBaselineFile, writeBaseline } from './baseline-file';
-import { TIME_BINARY, type ChildConnection, type FloorRunResult, type UpdateRunResult, type UpdateRunSettings } from './child-protocol';
+import { measureUpdateAll, type ChildConnection, type MeasuredUpdateAll, type UpdateAllSwitches } from '../harness/measured-child';
+import { runFloorChild, TIME_BINARY, type FloorRunResult } from './floor-protocol';
 import { floorRunSettings } from './floor-settings';
-import { INJECT_VARIABLE, injectionFromEnv, type Injection } from './inject';
+import { INJECT_VARIABLE, injectionFromEnv, type Injection } from '../harness/regression-injection';
 import { baselineFrom, fmt, judgeAll, judgementTable, type Group, type Judgement, type Measurement, type ModeBaseline } from './metrics';
 import { writeReports } from './report';
-import { runChild } from './run-child';
 import { serializerPass } from './serializer-pass';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -166,9 +166,9 @@ interface GateDatabase {
 }
 
 interface SyncRound {
-  incremental: UpdateRunResult;
-  streaming: UpdateRunResult;
-  legacy: UpdateRunResult;
+  incremental: MeasuredUpdateAll;
+  streaming: MeasuredUpdateAll;
+  legacy: MeasuredUpdateAll;
   floor: FloorRunResult | undefined;
   changed: number;
 }
@@ -231,12 +231,13 @@ class Gate {
     return db;
   }
 
-  private update(db: GateDatabase, run: Pick<UpdateRunSettings, 'serializer' | 'parallelism' | 'incremental'> & { countPromises?: boolean }): Promise<UpdateRunResult> {
-    return runChild({ kind: 'update', ...db.connection, countPromises: false, ...run });
+  /** One UpdateAll, tried once: a retry would hide a regression. */
+  private update(db: GateDatabase, { countPromises = false, ...switches }: UpdateAllSwitches & { countPromises?: boolean }): Promise<MeasuredUpdateAll> {
+    return measureUpdateAll(db.connection, switches, { maxAttempts: 1, countPromises });
   }
 
   private floor(db: GateDatabase): Promise<FloorRunResult> {
-    return runChild(floorRunSettings(db.connection));
+    return runFloorChild(floorRunSettings(db.connection));
   }
 
   /** In-process, never timed: promises and serialize calls per row of each strategy. */
@@ -281,7 +282,7 @@ class Gate {
       );
     }
     const first = rounds[0]!;
-    const perMillion = (run: UpdateRunResult) => (run.cpuMs / 1000) * (1e6 / run.rows);
+    const perMillion = (run: MeasuredUpdateAll) => (run.cpuMs / 1000) * (1e6 / run.rows);
     const floorCpu = (f: FloorRunResult) => (f.psqlCpuMs + f.nodeCpuMs) / 1000;
     const m = (name: string, unit: string, kind: Measurement['kind'], samples: number[], group: Group = 'sync'): Measurement => ({ name, unit, kind, value: median(samples), group, samples });
     const streamingCpu = rounds.map((r) => r.streaming.cpuMs);
@@ -319,8 +320,8 @@ class Gate {
   }
 
   async parallelGroup(label: string): Promise<Measurement[]> {
-    const p4: UpdateRunResult[] = [];
-    const p1: UpdateRunResult[] = [];
+    const p4: MeasuredUpdateAll[] = [];
+    const p1: MeasuredUpdateAll[] = [];
     for (let round = 1; round <= this.options.rounds; round++) {
       for (const parallelism of round % 2 === 1 ? [4, 1] : [1, 4]) {
         (parallelism === 4 ? p4 : p1).push(await this.update(this.parallel, { serializer: 'streaming', parallelism, incremental: false }));
@@ -339,7 +340,7 @@ class Gate {
 }
 
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
-const cpu = (r: UpdateRunResult) => `${(r.wallMs / 1000).toFixed(2)} s / ${(r.cpuMs / 1000).toFixed(2)} CPU-s, ${r.rows} rows${r.injected ? ` [injected: ${r.injected}]` : ''}`;
+const cpu = (r: MeasuredUpdateAll) => `${(r.wallMs / 1000).toFixed(2)} s / ${(r.cpuMs / 1000).toFixed(2)} CPU-s, ${r.rows} rows${r.injected ? ` [injected: ${r.injected}]` : ''}`;
 
 async function main(): Promise<number> {
   let options: Options | 'help';

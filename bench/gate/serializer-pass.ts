@@ -2,7 +2,7 @@
 // and serialize calls per row, per strategy. Never timed: the hooks slow everything down.
 import type { SerializerStrategy } from '@storage-builder/snapshot';
 import { countPromises, generateFeed, serializeOnce } from '../serializer/generated-feed';
-import { strategyFor, withPerRowAwait, type Injection } from './inject';
+import { strategyFor, withPerRowAwait, type Injection } from '../harness/regression-injection';
 
 export interface SerializerPassResult {
   strategy: SerializerStrategy;

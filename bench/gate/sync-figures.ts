@@ -20,8 +20,8 @@ import { DEFAULT_DEFLATE_LEVEL, SERIALIZER_STRATEGIES, type SerializerStrategy }
 import { migrate, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
 import { summarizeCpuProfile } from '../memory/profile-summary';
 import { floorRunSettings } from './floor-settings';
-import { parseChildOutput, childCommand, childEnv, runChild } from './run-child';
-import type { ChildConnection, UpdateRunResult, UpdateRunSettings } from './child-protocol';
+import { childCommand, measureUpdateAll, parseResultLine, UPDATE_ALL_CHILD, updateAllChildEnv, type ChildConnection, type MeasuredUpdateAll, type UpdateAllSwitches } from '../harness/measured-child';
+import { runFloorChild } from './floor-protocol';
 import { median } from '../harness/stats';
 
 const { values } = parseArgs({
@@ -66,15 +66,16 @@ try {
   await pool.end();
 }
 const connection: ChildConnection = { databaseUrl: services.postgres.url, s3: services.objectStore.connection, bucket: services.objectStore.bucket, prefix: 'figures' };
-const full = (serializer: SerializerStrategy): UpdateRunSettings => ({ kind: 'update', ...connection, serializer, parallelism: 4, incremental: false, countPromises: false });
+const full = (serializer: SerializerStrategy): UpdateAllSwitches => ({ serializer, parallelism: 4, incremental: false });
+const MEASURE = { maxAttempts: 1 };
 
 const lines: string[] = [];
 const perMillion = (cpuMs: number, n: number) => (cpuMs / 1000) * (1e6 / n);
 const cpuByStrategy = new Map<string, number>();
 for (const strategy of strategies) {
-  const runs: UpdateRunResult[] = [];
+  const runs: MeasuredUpdateAll[] = [];
   for (let i = 0; i < repeats; i++) {
-    runs.push(await runChild(full(strategy)));
+    runs.push(await measureUpdateAll(connection, full(strategy), MEASURE));
     log(`${strategy}: ${(runs.at(-1)!.wallMs / 1000).toFixed(1)} s wall, ${(runs.at(-1)!.cpuMs / 1000).toFixed(2)} CPU-s, peak RSS ${mib(runs.at(-1)!.peakRssKib)} MiB`);
   }
   const cpu = median(runs.map((r) => perMillion(r.cpuMs, r.rows)));
@@ -86,7 +87,7 @@ for (const strategy of strategies) {
 let floorCpu: number | undefined;
 if (!values['skip-floor']) {
   const runs = [];
-  for (let i = 0; i < repeats; i++) runs.push(await runChild(floorRunSettings(connection)));
+  for (let i = 0; i < repeats; i++) runs.push(await runFloorChild(floorRunSettings(connection)));
   const f = runs[0]!;
   floorCpu = median(runs.map((r) => perMillion(r.psqlCpuMs + r.nodeCpuMs, r.copyRows)));
   lines.push(
@@ -101,13 +102,13 @@ for (const line of lines) console.log(line);
 if (floorCpu !== undefined) for (const [strategy, cpu] of cpuByStrategy) console.log(`worker/floor CPU ratio, ${strategy}: ${(cpu / floorCpu).toFixed(2)}x (target ≤ 1.5x)`);
 
 if (limitMiB > 0) {
-  const { command, args } = childCommand();
+  const { command, args } = childCommand(UPDATE_ALL_CHILD);
   const profile = { name: `hard-${limitMiB}`, description: `full sync under a ${limitMiB} MiB hard limit`, container: { cpu: 1024, memory: limitMiB } };
   log(`sandboxed run: ${JSON.stringify(profile)}`);
-  const result = await runSandboxed({ command, args, env: childEnv(full('streaming')), profile });
-  let child: UpdateRunResult | undefined;
+  const result = await runSandboxed({ command, args, env: updateAllChildEnv(connection, full('streaming'), MEASURE), profile });
+  let child: MeasuredUpdateAll | undefined;
   try {
-    child = parseChildOutput<UpdateRunResult>(result.stdout, result.stderr, 'sandboxed child');
+    child = parseResultLine<MeasuredUpdateAll>(result.stdout, result.stderr, 'sandboxed child');
   } catch {
     child = undefined;
   }
@@ -122,7 +123,7 @@ const profDir = values['cpu-prof'];
 if (profDir) {
   mkdirSync(profDir, { recursive: true });
   const before = new Set(readdirSync(profDir));
-  const run = await runChild(full('streaming'), ['--cpu-prof', '--cpu-prof-dir', profDir]);
+  const run = await measureUpdateAll(connection, full('streaming'), MEASURE, ['--cpu-prof', '--cpu-prof-dir', profDir]);
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile') && !before.has(f));
   console.log(`\n## CPU profile of one streaming full sync (${(run.cpuMs / 1000).toFixed(2)} CPU-s under the profiler): ${file ? path.join(profDir, file) : 'not written'}\n`);
   if (file) console.log(summarizeCpuProfile(path.join(profDir, file)));

@@ -1,10 +1,6 @@
-import type { SerializerStrategy } from '@storage-builder/snapshot';
+import type { UpdateAllSwitches } from './measured-child';
 
-export interface Switches {
-  readonly serializer: SerializerStrategy;
-  readonly parallelism: number;
-  readonly incremental: boolean;
-}
+export type Switches = UpdateAllSwitches;
 
 /** Which of the write-up's fixes a run has on. */
 export type Fix = 'none' | 'batching' | 'parallelism' | 'incremental' | 'all';

@@ -1,11 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { runSandboxed, type SandboxResult } from '@storage-builder/resources';
 import type { ObjectStoreService, PostgresService } from '@storage-builder/services';
 import { loadResourceProfile } from '../harness/load-profiles';
 import { prefixOf, type Scenario, type ScenarioStatus } from '../harness/scenarios';
-import { GO_LINE, READY_LINE, RESULT_MARKER, type ChildResult } from './child-protocol';
-
-const CHILD = fileURLToPath(new URL('./update-all-child.ts', import.meta.url));
+import { childCommand, GO_LINE, READY_LINE, RESULT_MARKER, UPDATE_ALL_CHILD, updateAllChildEnv, type MeasuredUpdateAll } from '../harness/measured-child';
+import type { ChildResult } from './child-protocol';
 
 export interface ScenarioRun {
   readonly scenario: Scenario;
@@ -31,22 +29,15 @@ export async function runScenario(scenario: Scenario, settings: ScenarioSettings
   const profile = loadResourceProfile(scenario.profile);
   const stopper = new AbortController();
   let killTimer: NodeJS.Timeout | undefined;
+  const connection = { databaseUrl: settings.postgres.url, s3: settings.objectStore.connection, bucket: settings.objectStore.bucket, prefix: prefixOf(scenario) };
   const sandbox = await runSandboxed({
-    command: process.execPath,
-    args: ['--import', 'tsx', CHILD],
+    ...childCommand(UPDATE_ALL_CHILD),
     profile,
     mode: settings.mode,
     signal: stopper.signal,
     startGate: { readyLine: READY_LINE, goLine: GO_LINE },
-    env: {
-      ...process.env,
-      DATABASE_URL: settings.postgres.url,
-      S3_CLIENT_CONFIG: JSON.stringify(settings.objectStore.clientConfig),
-      S3_BUCKET: settings.objectStore.bucket,
-      S3_PREFIX: prefixOf(scenario),
-      UPDATER_SWITCHES: JSON.stringify(scenario.switches),
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
+    // Tried once, as the legacy worker did: a retry would blur what each fix costs.
+    env: updateAllChildEnv(connection, scenario.switches, { maxAttempts: 1, startGate: true }),
     onOutput: (stream, chunk) => {
       if (settings.verbose) process.stderr.write(chunk.replace(/^/gm, `  ${scenario.id} | `));
       if (stream === 'stdout' && chunk.includes(READY_LINE) && scenario.deadline && !killTimer) {
@@ -58,9 +49,25 @@ export async function runScenario(scenario: Scenario, settings: ScenarioSettings
 
   const { stdout, stderr, ...figures } = sandbox;
   const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
-  const child = line ? (JSON.parse(line.slice(RESULT_MARKER.length)) as ChildResult) : undefined;
+  const child = line ? jobResultOf(JSON.parse(line.slice(RESULT_MARKER.length)) as MeasuredUpdateAll) : undefined;
   if (child && child.failed.length === 0) return { scenario, sandbox: figures, child, status: 'finished' };
   if (!child && sandbox.outcome === 'aborted') return { scenario, sandbox: figures, child, status: 'deadline' };
   const error = child?.failed.join('; ') || `${sandbox.outcome} (exit ${sandbox.exitCode ?? sandbox.signal}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`;
   return { scenario, sandbox: figures, child, status: 'failed', error };
+}
+
+/** What the reports read of a measured UpdateAll. */
+function jobResultOf(measured: MeasuredUpdateAll): ChildResult {
+  return {
+    runWallSeconds: measured.wallMs / 1000,
+    runCpuSeconds: measured.cpuMs / 1000,
+    targets: measured.targets,
+    completedTargets: measured.full + measured.incremental,
+    rows: measured.rows,
+    tombstones: measured.tombstones,
+    bytes: measured.bytes,
+    serializeCalls: measured.serializeCalls,
+    failed: measured.failures,
+    perTarget: measured.perTarget,
+  };
 }

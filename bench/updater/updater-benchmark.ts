@@ -17,7 +17,7 @@
 // 3. parallel: 120 clients × 5 kinds = 600 targets, full syncs at parallelism 4 and 1, one
 //    unmeasured warm-up, then R rounds, order alternating per round.
 //
-// Every measured UpdateAll runs in a child process (updater-run-child.ts) against the same
+// Every measured UpdateAll runs in the harness's measured child (bench/harness/update-all-child.ts) against the same
 // DATABASE_URL / S3 settings, so its CPU (process.cpuUsage around updateAll) and peak RSS
 // (process.resourceUsage().maxRSS) are its own. PostgreSQL's CPU is in the server's processes,
 // not in the child: it is read separately from /proc of the postmaster (its own and its
@@ -26,10 +26,8 @@
 // run is shown as the object store's CPU. Uses DATABASE_URL / S3_ENDPOINT when set, else
 // embedded PostgreSQL and s3rver. UPDATER_BENCH_NODE_ARGS adds node flags to every child
 // (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; profiling distorts the figures). Medians are printed as a Markdown table, then one JSON line.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
@@ -39,7 +37,7 @@ import { provisionPostgres, provisionServices, type PostgresService } from '@sto
 import { SERIALIZER_STRATEGIES, type SerializerStrategy } from '@storage-builder/snapshot';
 import { applyChurn, migrate, parseDataProfile, seedDatabase, type DataProfile } from '@storage-builder/source-db';
 import { median, round } from '../harness/stats';
-import type { ChildMeasurement, ChildSettings } from './updater-run-child';
+import { measureUpdateAll, type MeasuredUpdateAll, type UpdateAllSwitches } from '../harness/measured-child';
 
 const SCENARIOS = ['incremental', 'scale', 'parallel'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -47,7 +45,6 @@ const PARALLEL_CLIENTS = 120;
 const CLOCK_TICKS_PER_SECOND = 100;
 /** Extra node flags for each child, e.g. UPDATER_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (not allowed in NODE_OPTIONS). */
 const childNodeArgs = (process.env['UPDATER_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-const childPath = fileURLToPath(new URL('./updater-run-child.ts', import.meta.url));
 
 const { values } = parseArgs({
   options: {
@@ -86,7 +83,7 @@ const scenarios: readonly Scenario[] =
         })();
 
 /** One measured UpdateAll: the child's figures plus what the servers spent meanwhile. */
-interface Measurement extends ChildMeasurement {
+interface Measurement extends MeasuredUpdateAll {
   /** utime+stime of the postmaster and its reaped children during the run; undefined when the server is not local. */
   postgresCpuMs: number | undefined;
   /** This process's CPU during the child's run: the embedded s3rver when it is in use. */
@@ -117,13 +114,6 @@ const services = await provisionServices({ label: 'updater-bench' });
 stack.push('services', () => services.stop());
 for (const line of services.describe()) log(line);
 const objectStore = services.objectStore;
-const childEnvironmentBase = {
-  S3_ENDPOINT: objectStore.connection.endpoint,
-  S3_REGION: objectStore.connection.region,
-  S3_ACCESS_KEY_ID: objectStore.connection.accessKeyId,
-  S3_SECRET_ACCESS_KEY: objectStore.connection.secretAccessKey,
-  S3_BUCKET: objectStore.bucket,
-};
 
 /**
  * Deletes this benchmark's objects, target directory by target directory, before the bucket
@@ -207,35 +197,19 @@ function postgresCpuTicks(db: BenchDatabase): number | undefined {
   return db.postmasterPid === undefined ? undefined : readStat(db.postmasterPid)?.cpuTicks;
 }
 
-async function measure(db: BenchDatabase, run: Pick<ChildSettings, 'parallelism' | 'incremental'>): Promise<Measurement> {
-  const settings: ChildSettings = { ...run, serializer, prefix: db.prefix };
+async function measure(db: BenchDatabase, run: Pick<UpdateAllSwitches, 'parallelism' | 'incremental'>): Promise<Measurement> {
+  const connection = { databaseUrl: db.handle.url, s3: objectStore.connection, bucket: objectStore.bucket, prefix: db.prefix };
   const pgBefore = postgresCpuTicks(db);
   const parentBefore = process.cpuUsage();
-  const stdout = await runChild({ ...process.env, ...childEnvironmentBase, DATABASE_URL: db.handle.url, UPDATER_BENCH_RUN: JSON.stringify(settings) });
+  const child = await measureUpdateAll(connection, { ...run, serializer }, { inspectChains: true }, childNodeArgs);
   const parent = process.cpuUsage(parentBefore);
   await sleep(200); // let the child's backends exit and be reaped into the postmaster's cutime
   const pgAfter = postgresCpuTicks(db);
-  const child = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ChildMeasurement;
-  if (child.failed > 0) throw new Error(`${db.name}: ${child.failed} target(s) failed, e.g. ${child.firstError}`);
   return {
     ...child,
     postgresCpuMs: pgBefore === undefined || pgAfter === undefined ? undefined : ((pgAfter - pgBefore) / CLOCK_TICKS_PER_SECOND) * 1000,
     parentCpuMs: (parent.user + parent.system) / 1000,
   };
-}
-
-function runChild(env: NodeJS.ProcessEnv): Promise<string> {
-  // The parent's execArgv carries tsx's loader (npx tsx ...); without it, load tsx explicitly.
-  const loader = process.execArgv.some((arg) => arg.includes('tsx')) ? process.execArgv : ['--import', 'tsx'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...loader, ...childNodeArgs, childPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`updater child exited with ${code}: ${err.slice(-4000)}`))));
-  });
 }
 
 // ---------------------------------------------------------------- statistics and printing
@@ -253,7 +227,7 @@ interface Medians {
   tombstones: number;
   bytes: number;
   compactions: number;
-  storeWarnings: number;
+  warnings: number;
 }
 
 function medians(runs: readonly Measurement[]): Medians {
@@ -270,8 +244,8 @@ function medians(runs: readonly Measurement[]): Medians {
     rows: median(runs.map((r) => r.rows)),
     tombstones: median(runs.map((r) => r.tombstones)),
     bytes: median(runs.map((r) => r.bytes)),
-    compactions: runs.reduce((sum, r) => sum + r.compactions, 0),
-    storeWarnings: runs.reduce((sum, r) => sum + r.storeWarnings, 0),
+    compactions: runs.reduce((sum, r) => sum + (r.compactions ?? 0), 0),
+    warnings: runs.reduce((sum, r) => sum + r.warnings, 0),
   };
 }
 
@@ -423,7 +397,7 @@ async function parallelScenario(): Promise<void> {
 }
 
 function secs(m: Measurement): string {
-  const extra = [m.compactions > 0 ? `${m.compactions} compaction(s)` : '', m.storeWarnings > 0 ? `${m.storeWarnings} store warning(s), first: ${m.firstStoreWarning}` : ''].filter(Boolean).join(', ');
+  const extra = [(m.compactions ?? 0) > 0 ? `${m.compactions} compaction(s)` : '', m.warnings > 0 ? `${m.warnings} warning(s), first: ${m.firstWarning}` : ''].filter(Boolean).join(', ');
   return `${(m.wallMs / 1000).toFixed(2)} s wall / ${(m.cpuMs / 1000).toFixed(2)} CPU-s, ${m.rows} rows${extra ? ` (${extra})` : ''}`;
 }
 

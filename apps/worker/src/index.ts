@@ -1,9 +1,9 @@
 // The worker's public surface, for other apps and tests that embed it.
 export { startWorkerApp, CLOSE_RESERVE_FRACTION, MAX_CLOSE_RESERVE_MS } from './app/worker-app';
 export type { WorkerApp, WorkerAppOptions } from './app/worker-app';
+export * from './runtime';
 export {
   parseWorkerConfig,
-  parseRuntimeConfig,
   ConfigError,
   DEFAULT_PORT,
   DEFAULT_WORKER_CONCURRENCY,
@@ -13,7 +13,7 @@ export {
   MODES,
   LOG_LEVELS,
 } from './config/worker-config';
-export type { WorkerConfig, RuntimeConfig, TrackerKind, WorkerMode } from './config/worker-config';
+export type { WorkerConfig, TrackerKind, WorkerMode } from './config/worker-config';
 export { createControlServer } from './http/control-server';
 export type { ControlApi, ReadinessReport } from './http/control-server';
 export { RunController, DEFAULT_RUN_HISTORY } from './runs/run-controller';

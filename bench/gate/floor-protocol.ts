@@ -1,0 +1,34 @@
+// What the gate hands its floor child (floor-child.ts) and gets back: settings as JSON in
+// FLOOR_RUN, the result as the harness's `RESULT <json>` line.
+import { fileURLToPath } from 'node:url';
+import { runMeasuredChild, type ChildConnection } from '../harness/measured-child';
+
+export const SETTINGS_VARIABLE = 'FLOOR_RUN';
+/** GNU time, for psql's own CPU and peak RSS in the floor. */
+export const TIME_BINARY = '/usr/bin/time';
+const FLOOR_CHILD = fileURLToPath(new URL('./floor-child.ts', import.meta.url));
+
+export interface FloorRunSettings extends ChildConnection {
+  /** `COPY (...) TO STDOUT` statements, run by one psql process in order. */
+  copyStatements: string[];
+  deflateLevel: number;
+}
+
+export interface FloorRunResult {
+  /** Wall time of psql → deflate → sink, then one PUT. */
+  wallMs: number;
+  /** psql's user + system CPU (from /usr/bin/time). */
+  psqlCpuMs: number;
+  psqlPeakRssKib: number;
+  /** This node process's CPU around the pipeline and the PUT: piping, compression, PUT. */
+  nodeCpuMs: number;
+  /** The same split: CPU of the one PUT alone. */
+  putCpuMs: number;
+  copyBytes: number;
+  copyRows: number;
+  compressedBytes: number;
+}
+
+export function runFloorChild(settings: FloorRunSettings): Promise<FloorRunResult> {
+  return runMeasuredChild<FloorRunResult>(FLOOR_CHILD, { ...process.env, [SETTINGS_VARIABLE]: JSON.stringify(settings) }, 'floor child');
+}
