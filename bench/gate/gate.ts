@@ -19,7 +19,7 @@
 // 2. "sync" group on one client with R raw-data rows (+ small other kinds): one diagnostic
 //    child (full streaming sync with async_hooks: end-to-end promises per row), then rounds of
 //    churn → incremental → full streaming → full legacy → floor (order of the last three
-//    alternates per round). Each UpdateAll runs in a child process (gate-child.ts).
+//    alternates per round). Each UpdateAll runs in a child process (bench/harness/update-all-child.ts; the floor in floor-child.ts).
 // 3. "parallel" group: C clients × 5 kinds, full syncs at parallelism 4 and 1, alternating.
 // Counters are compared with the committed baseline; ratios (medians) with the committed
 // thresholds; a failing ratio's group is measured once more (confirming run) and the gate

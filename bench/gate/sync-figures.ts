@@ -7,7 +7,7 @@
 //        [--limit-mib 256] [--cpu-prof DIR] [--skip-floor]
 //
 // One client with N raw-data rows (+ the gate's small other kinds), full syncs (incremental:
-// false, parallelism 4), each in a child process of its own (gate-child.ts). --cpu-prof DIR
+// false, parallelism 4), each in a child process of its own (bench/harness/update-all-child.ts; the floor in floor-child.ts). --cpu-prof DIR
 // adds one streaming run under `node --cpu-prof` and prints the top self-time functions.
 // Needs root for the cgroup run (--limit-mib 0 skips it).
 import { mkdirSync, readdirSync } from 'node:fs';
