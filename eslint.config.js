@@ -5,7 +5,8 @@ import nx from '@nx/eslint-plugin';
 
 // The layers, lowest first: a project may import only the layers below it (docs/architecture.md).
 // `platform` (cgroups, release stacks) and `services` (embedded PostgreSQL, S3 and Redis, which
-// may use platform) stand beside them; `harness` (bench) is the top, above the worker app.
+// may use platform) stand beside them; `sandbox` (cgroup runs with neighbours, on platform) is
+// for the harness alone; `harness` (bench) is the top, above the worker app.
 const model = ['layer:model'];
 const source = [...model, 'layer:source'];
 const snapshot = [...model, 'layer:snapshot'];
@@ -13,7 +14,7 @@ const tracker = [...snapshot, 'layer:tracker'];
 const updater = [...source, ...tracker, 'layer:updater'];
 const beside = ['layer:services', 'layer:platform'];
 const app = [...updater, ...beside];
-const harness = [...app, 'layer:app'];
+const harness = [...app, 'layer:app', 'layer:sandbox'];
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', '**/.nx/**', 'reports/**'] },
@@ -44,6 +45,7 @@ export default tseslint.config(
             { sourceTag: 'layer:updater', onlyDependOnLibsWithTags: [...source, ...tracker, 'layer:services'] },
             { sourceTag: 'layer:services', onlyDependOnLibsWithTags: ['layer:platform'] },
             { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'layer:sandbox', onlyDependOnLibsWithTags: ['layer:platform'] },
             { sourceTag: 'layer:app', onlyDependOnLibsWithTags: app },
             { sourceTag: 'layer:harness', onlyDependOnLibsWithTags: harness },
           ],

@@ -27,6 +27,7 @@ describe('module boundaries', () => {
     ['libs/source-db/src/probe.ts', "import { SnapshotStore as imported } from '@storage-builder/snapshot';"],
     ['libs/updater/src/probe.ts', "import { startWorkerApp as imported } from '@storage-builder/worker';"],
     ['apps/worker/src/probe.ts', "import { median as imported } from '../../../bench/harness/stats';"],
+    ['apps/worker/src/probe.ts', "import { runSandboxed as imported } from '@storage-builder/sandbox';"],
   ])('refuses an import up or across a layer in %s', async (file, code) => {
     expect(await boundaryErrors(file, code)).not.toEqual([]);
   });

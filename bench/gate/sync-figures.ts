@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { runSandboxed } from '@storage-builder/resources';
+import { runSandboxed } from '@storage-builder/sandbox';
 import { provisionServices } from '@storage-builder/services';
 import { DEFAULT_DEFLATE_LEVEL, SERIALIZER_STRATEGIES, type SerializerStrategy } from '@storage-builder/snapshot';
 import { migrate, parseDataProfile, seedDatabase } from '@storage-builder/source-db';

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runSandboxed, type SandboxResult } from '@storage-builder/resources';
+import { runSandboxed, type SandboxResult } from '@storage-builder/sandbox';
 import { WorkerClient } from '../harness/worker-client';
 import { usageBetween } from '../harness/worker-metrics-text';
 import { readProc, type ProcSnapshot } from './proc-status';

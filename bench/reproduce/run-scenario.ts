@@ -1,4 +1,4 @@
-import { runSandboxed, type SandboxResult } from '@storage-builder/resources';
+import { runSandboxed, type SandboxResult } from '@storage-builder/sandbox';
 import type { ObjectStoreService, PostgresService } from '@storage-builder/services';
 import { loadResourceProfile } from '../harness/load-profiles';
 import { prefixOf, type Scenario, type ScenarioStatus } from '../harness/scenarios';

@@ -4,7 +4,8 @@
 //   npx tsx bench/sandbox/sandbox-benchmark.ts [--rounds 3] [--iterations 60000000]
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { runSandboxed, type ResourceProfile, type SandboxResult } from '@storage-builder/resources';
+import type { ResourceProfile } from '@storage-builder/resources';
+import { runSandboxed, type SandboxResult } from '@storage-builder/sandbox';
 import { median } from '../harness/stats';
 
 const { values } = parseArgs({

@@ -1,4 +1,4 @@
-import type { CgroupLimits } from './cgroup-limits';
+import type { CgroupLimits } from '@storage-builder/resources';
 
 /** Counters of one cgroup, in one shape for v1 and v2. */
 export interface CgroupStats {

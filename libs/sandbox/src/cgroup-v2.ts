@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Cgroup, CgroupStats } from './cgroup';
-import { killAndRemove, makeGroupDir, parseKeyValues, readCgroupFile, readNumber, writeCgroupFile } from './cgroup-files';
-import { sharesToWeight, type CgroupLimits } from './cgroup-limits';
+import { parseKeyValues, readCgroupFile, readNumber, sharesToWeight, type CgroupLimits } from '@storage-builder/resources';
+import { killAndRemove, makeGroupDir, writeCgroupFile } from './cgroup-writes';
 
 /**
  * Makes cpu and memory available to the children of every directory from the mount down

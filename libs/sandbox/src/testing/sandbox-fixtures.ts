@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { SANDBOX_CGROUP_BASE } from '../cgroup-tree';
-import { detectCgroups } from '../cgroup-hierarchy';
+import { detectCgroups } from '@storage-builder/resources';
 
 /** Node code for a child that burns CPU for `ms` of wall time, so a starved child still ends on time. */
 export function spinFor(ms: number): string {

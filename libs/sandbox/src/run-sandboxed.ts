@@ -3,12 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Cgroup, CgroupStats } from './cgroup';
-import { detectCgroups, type CgroupDetection } from './cgroup-hierarchy';
-import { cgroupLimitsFor, type CgroupLimits } from './cgroup-limits';
+import { cgroupLimitsFor, cloudWatchCpuUtilization, detectCgroups, type CgroupDetection, type CgroupLimits, type ResourceProfile } from '@storage-builder/resources';
 import { CgroupTree } from './cgroup-tree';
 import { probeEnvironment, readProbeReports, type ChildProbeReport } from './child-probe-report';
-import { cloudWatchCpuUtilization } from './cloudwatch-cpu';
-import type { ResourceProfile } from './resource-profile';
 
 export interface SandboxRunOptions {
   command: string;

@@ -2,8 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Cgroup } from './cgroup';
-import { killAndRemove, removeIfEmpty } from './cgroup-files';
-import type { CgroupHierarchy } from './cgroup-hierarchy';
+import { killAndRemove, removeIfEmpty } from './cgroup-writes';
+import type { CgroupHierarchy } from '@storage-builder/resources';
 import { createV1Group } from './cgroup-v1';
 import { createV2Group } from './cgroup-v2';
 

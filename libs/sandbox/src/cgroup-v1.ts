@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { Cgroup, CgroupStats } from './cgroup';
-import { killAndRemove, makeGroupDir, parseKeyValues, readCgroupFile, readNumber, writeCgroupFile } from './cgroup-files';
-import type { V1Controller } from './cgroup-hierarchy';
-import type { CgroupLimits } from './cgroup-limits';
+import { parseKeyValues, readCgroupFile, readNumber, type CgroupLimits, type V1Controller } from '@storage-builder/resources';
+import { killAndRemove, makeGroupDir, writeCgroupFile } from './cgroup-writes';
 
 /** A group in a cgroup v1 host: one directory per hierarchy (cpu, cpuacct, memory may share one). */
 export function createV1Group(mounts: Readonly<Record<V1Controller, string>>, relativePath: string): Cgroup {
