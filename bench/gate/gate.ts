@@ -46,6 +46,10 @@ import { INJECT_VARIABLE, injectionFromEnv, type Injection } from '../harness/re
 import { baselineFrom, fmt, judgeAll, judgementTable, type Group, type Judgement, type Measurement, type ModeBaseline } from './metrics';
 import { writeReports } from './report';
 import { serializerPass } from './serializer-pass';
+import { largeValueCopyText, parseInChunks, SOCKET_CHUNK_BYTES } from '../harness/large-value-parse';
+
+/** 256 socket chunks: a parser that re-searched the unfinished row per chunk would search each character about 128 times. */
+const LARGE_VALUE_BYTES = 16 * 2 ** 20;
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXIT = { pass: 0, regression: 1, usage: 2, error: 3 } as const;
@@ -255,6 +259,10 @@ class Gate {
     const e2e = await this.update(this.parallel, { serializer: 'streaming', parallelism: 4, incremental: false, countPromises: true });
     log(`diagnostic full streaming sync with async_hooks: ${e2e.promises} promises over ${e2e.rows} rows${e2e.injected ? ` (injected: ${e2e.injected})` : ''}`);
     out.push({ name: 'promises per row: streaming full sync (end to end)', unit: 'promises', kind: 'counter', value: (e2e.promises ?? NaN) / e2e.rows, group: 'diagnostic' });
+    // Parsing must stay linear in a value's size: a row of many chunks is searched once, not once per chunk.
+    const parsed = parseInChunks(largeValueCopyText(LARGE_VALUE_BYTES, 1));
+    log(`diagnostic COPY parser, one ${LARGE_VALUE_BYTES / 2 ** 20} MiB value in ${SOCKET_CHUNK_BYTES / 1024} KiB chunks: ${parsed.scannedPerChar.toFixed(3)} characters searched per character`);
+    out.push({ name: 'characters searched per character: COPY parser, one large value', unit: 'chars', kind: 'counter', value: parsed.scannedPerChar, group: 'diagnostic' });
     return out;
   }
 

@@ -1,6 +1,6 @@
 // tinybench micro-benchmarks (reports only, never gated): the serializer strategies on
-// generated rows, the snapshot format's encode and decode, the checksum (zlib.crc32), and
-// deflate levels. Run from the repository root:
+// generated rows, the snapshot format's encode and decode, the checksum (zlib.crc32),
+// deflate levels, and the COPY parser on values of many MiB. Run from the repository root:
 //
 //   npx tsx bench/micro/micro-benchmarks.ts [--rows 50000] [--time 500] [--json FILE]
 //
@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { Bench } from 'tinybench';
 import { readSnapshot, SERIALIZER_STRATEGIES, SnapshotEncoder, type Compression } from '@storage-builder/snapshot';
+import { largeValueCopyText, parseInChunks } from '../harness/large-value-parse';
 import { generateFeed, header, serializeOnce } from '../serializer/generated-feed';
 
 const { values } = parseArgs({
@@ -83,6 +84,14 @@ for (const level of [1, 3, 6, 9]) {
   });
 }
 
+// The same 64 MiB of COPY text as one value and as eight: linear parsing takes about as long for both.
+const oneLargeValue = largeValueCopyText(64 * 2 ** 20, 1);
+const eightValues = largeValueCopyText(8 * 2 ** 20, 8);
+const PARSE_ONE = 'COPY parser: one 64 MiB value of 64 MiB';
+const PARSE_EIGHT = 'COPY parser: eight 8 MiB values of 64 MiB';
+bench.add(PARSE_ONE, () => void parseInChunks(oneLargeValue));
+bench.add(PARSE_EIGHT, () => void parseInChunks(eightValues));
+
 console.log(`node ${process.version}, tinybench, ${rows} generated raw-data rows, ${time} ms per task`);
 await bench.run();
 
@@ -109,6 +118,9 @@ for (const task of bench.tasks) {
   metrics.push({ name: `micro: ${task.name}`, unit: 'ms', value: meanMs });
 }
 console.table(table);
+const parseMs = (name: string) => bench.tasks.find((task) => task.name === name)?.result?.latency.mean;
+const [one, eight] = [parseMs(PARSE_ONE), parseMs(PARSE_EIGHT)];
+if (one !== undefined && eight !== undefined) console.log(`COPY parser: one 64 MiB value takes ${(one / eight).toFixed(2)}x the time of eight 8 MiB values (linear: about 1; target ≤ 2.5)`);
 console.log(`snapshot bytes for ${rows} rows: none ${encoded.none.length}, deflate ${encoded.deflate.length}; COPY-like text ${text.length}`);
 if (values.json) {
   writeFileSync(values.json, `${JSON.stringify(metrics, null, 2)}\n`);

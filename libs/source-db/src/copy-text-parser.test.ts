@@ -39,3 +39,16 @@ describe('CopyTextParser', () => {
     expect(unescapeCopyText('\\b\\f\\n\\r\\t\\v\\\\\\101\\x42\\q')).toBe('\b\f\n\r\t\v\\ABq');
   });
 });
+
+describe('CopyTextParser on a value of many chunks', () => {
+  it('searches each character once, however many chunks a row spans', () => {
+    const value = 'x'.repeat(64 * 1024);
+    const output = Buffer.from(`1\t${value}\n2\tshort\n`);
+    const parser = new CopyTextParser(2);
+    const rows: RowValues[] = [];
+    for (let at = 0; at < output.length; at += 1000) parser.push(output.subarray(at, at + 1000), rows);
+    parser.end();
+    expect(rows).toEqual([['1', value], ['2', 'short']]);
+    expect(parser.scannedChars).toBe(output.length);
+  });
+});

@@ -9,29 +9,49 @@ import type { RowValues } from '@storage-builder/data-model';
  *
  * Values with no backslash (nearly all) are taken as slices of the chunk's string, with
  * no per-value work: that is why the feed reads COPY rather than row messages.
+ *
+ * Each character is searched for a newline once: the unfinished row is kept as the pieces
+ * of the chunks it came in and joined only when its newline arrives, so a value of many
+ * MiB costs time in proportion to its size (re-scanning the unfinished row on every chunk
+ * made it quadratic). `scannedChars` counts the characters searched, for the gate.
  */
 export class CopyTextParser {
   private readonly decoder = new StringDecoder('utf8');
-  private pending = '';
+  /** The unfinished row: pieces of decoded chunks, none of which holds a newline. */
+  private pending: string[] = [];
+  /** Characters searched for a newline so far: one per character of input when parsing is linear. */
+  scannedChars = 0;
 
   constructor(private readonly columnCount: number) {}
 
   /** Rows completed by `chunk`, appended to `into`. */
   push(chunk: Buffer, into: RowValues[]): void {
-    const text = this.pending + this.decoder.write(chunk);
+    const text = this.decoder.write(chunk);
+    this.scannedChars += text.length;
+    let end = text.indexOf('\n');
+    if (end === -1) {
+      if (text.length > 0) this.pending.push(text);
+      return;
+    }
     let start = 0;
-    let end = text.indexOf('\n', start);
+    if (this.pending.length > 0) {
+      this.pending.push(text.slice(0, end));
+      into.push(this.parseLine(this.pending.join('')));
+      this.pending = [];
+      start = end + 1;
+      end = text.indexOf('\n', start);
+    }
     while (end !== -1) {
       into.push(this.parseLine(text.slice(start, end)));
       start = end + 1;
       end = text.indexOf('\n', start);
     }
-    this.pending = text.slice(start);
+    if (start < text.length) this.pending.push(text.slice(start));
   }
 
   /** Call at the end of the stream: fails if it stopped inside a row. */
   end(): void {
-    const rest = this.pending + this.decoder.end();
+    const rest = this.pending.join('') + this.decoder.end();
     if (rest.length > 0) throw new Error(`COPY output ended inside a row: ${JSON.stringify(rest.slice(0, 80))}`);
   }
 

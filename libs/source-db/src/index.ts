@@ -7,6 +7,7 @@ export type { SqlSource } from './sql-source';
 export { createSourcePool, SOURCE_CLIENT_ENCODING } from './source-pool';
 export type { SourcePoolOptions } from './source-pool';
 export { openChangeFeed } from './change-feed';
+export { CopyTextParser } from './copy-text-parser';
 export type { ChangeFeed } from './change-feed';
 export { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE } from './feed-options';
 export type { ChangeFeedOptions } from './feed-options';
