@@ -58,7 +58,7 @@ async function readOnce(store: SnapshotStore, key: string, target: Target): Prom
   const object = await store.getText(key);
   if (!object) return { state: 'absent' };
   try {
-    return { state: 'valid', manifest: parseManifest(object.text, `manifest ${key}`, target), etag: object.etag };
+    return { state: 'valid', manifest: parseManifest(object.text, `manifest ${key}`, target, store.keys(target).directory), etag: object.etag };
   } catch (error) {
     if (error instanceof ManifestError && error.code === 'malformed') return { state: 'malformed', etag: object.etag, error };
     throw error;

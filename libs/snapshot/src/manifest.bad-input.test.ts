@@ -85,3 +85,35 @@ describe('parseManifest on bad input', () => {
     expect(errorOf('[]').message).toBe('manifest client-42/raw-data/manifest.json: manifest is not an object');
   });
 });
+
+// Anyone who can write the bucket can write a manifest: what it names must stay inside its target.
+describe('parseManifest with the target directory', () => {
+  const directory = 'snapshots/client-42/raw-data/';
+  const own = `${directory}g00000003-base-10-f7-0a1b2c3d.snap`;
+  const confined = (key: string) => {
+    const text = withField('base.key', key);
+    try {
+      parseManifest(text, 'm', { clientId: 42, kind: 'raw-data' }, directory);
+      return 'accepted';
+    } catch (error) {
+      if (error instanceof ManifestError && error.code === 'malformed') return error.message;
+      throw error;
+    }
+  };
+  it('accepts the data objects of its own target', () => {
+    const text = JSON.stringify({ ...valid, base: { ...valid.base, key: own }, deltas: valid.deltas.map((d, i) => ({ ...d, key: `${directory}g0000000${i + 3}-delta-${d.fromWatermark}-${d.toWatermark}-f7-0a1b2c3d.snap` })) });
+    expect(parseManifest(text, 'm', { clientId: 42, kind: 'raw-data' }, directory).base.key).toBe(own);
+  });
+
+  it.each([
+    ['another client', 'snapshots/client-2/raw-data/g00000001-base-10-f1-0a1b2c3d.snap'],
+    ['another kind', 'snapshots/client-42/entities/g00000001-base-10-f1-0a1b2c3d.snap'],
+    ['outside the prefix', 'other-tenant/precious.dat'],
+    ['a path that climbs out', `${directory}../../client-2/raw-data/g00000001-base-10-f1-0a1b2c3d.snap`],
+    ['an absolute key', `/${own}`],
+    ['the manifest itself', `${directory}manifest.json`],
+    ['a sub-folder', `${directory}x/g00000001-base-10-f1-0a1b2c3d.snap`],
+  ])('refuses a key of %s as a malformed manifest', (_, key) => {
+    expect(confined(key)).toContain(`base.key is ${JSON.stringify(key)}: not a data object of this target`);
+  });
+});

@@ -65,8 +65,21 @@ export function checksumHex(crc: number): string {
   return crc.toString(16).padStart(8, '0');
 }
 
-/** Parses and validates a manifest's JSON, naming the first bad field; checks the chain is contiguous. */
-export function parseManifest(text: string, source: string, expected?: Target): SnapshotManifest {
+/**
+ * Whether `key` names a data object in the target directory `directory` (`prefix/client-N/kind/`):
+ * directly in it, named as the publisher names objects. A manifest can be written by anyone
+ * who can write the bucket; nothing it names outside its own target may ever be read as its
+ * data or deleted as its garbage.
+ */
+export function isDataObjectKey(directory: string, key: string): boolean {
+  return key.startsWith(directory) && /^g\d{8}-(?:base|delta)-[^/]*\.snap$/.test(key.slice(directory.length));
+}
+
+/**
+ * Parses and validates a manifest's JSON, naming the first bad field; checks the chain is
+ * contiguous and, given the target's `directory`, that every object lies in it.
+ */
+export function parseManifest(text: string, source: string, expected?: Target, directory?: string): SnapshotManifest {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -113,6 +126,9 @@ export function parseManifest(text: string, source: string, expected?: Target): 
   const object = (field: string, raw: unknown): ManifestObject => {
     const o = asRecord(raw, field, fail);
     if (typeof o.key !== 'string' || o.key.length === 0) fail(`${field}.key`, 'is not a non-empty string');
+    if (directory !== undefined && !isDataObjectKey(directory, o.key as string)) {
+      fail(`${field}.key`, `is ${JSON.stringify(o.key)}: not a data object of this target (they lie in ${directory} and are named g<generation>-base|delta-….snap)`);
+    }
     for (const count of ['rows', 'tombstones', 'bytes'] as const) {
       const n = o[count];
       if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) fail(`${field}.${count}`, `is ${JSON.stringify(n)}: a count >= 0`);

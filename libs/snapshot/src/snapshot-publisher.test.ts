@@ -183,7 +183,7 @@ describe('snapshot publisher and materializer', () => {
     await using env = await snapshotTestStore();
     const publisher = new SnapshotPublisher({ store: env.store });
     const { manifest } = await publisher.publish({ target, fromWatermark: null, toWatermark: wm(10), batches: inBatches(generateRows({ count: 10 }), [10]) });
-    await env.store.deleteQuietly([manifest.base.key]);
+    await env.store.deleteQuietly(target, [manifest.base.key]);
     const error = await materializeTarget(env.store, target).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ManifestError);
     expect(error).toMatchObject({ code: 'missing-object', where: manifest.base.key });
@@ -202,8 +202,8 @@ describe('snapshot publisher and materializer', () => {
   it.each([
     ['not JSON', '{"manifestVersion": 1', /is not valid JSON/],
     ['a wrong version', '{"manifestVersion": 7}', /manifestVersion is 7: this reader reads version 1/],
-    ['a bad watermark', JSON.stringify({ manifestVersion: 1, target: { clientId: 42, kind: 'raw-data' }, generation: 1, base: { key: 'k', rows: 0, tombstones: 0, bytes: 1, checksum: '00000000', watermark: '-1' } }), /base\.watermark is "-1"/],
-    ['a broken chain', JSON.stringify({ manifestVersion: 1, target: { clientId: 42, kind: 'raw-data' }, generation: 2, watermark: '30', committedAt: 'x', base: { key: 'k', rows: 0, tombstones: 0, bytes: 1, checksum: '00000000', watermark: '10' }, deltas: [{ key: 'd', rows: 0, tombstones: 0, bytes: 1, checksum: '00000000', fromWatermark: '20', toWatermark: '30' }] }), /deltas\[0\]\.fromWatermark is 20: the chain reached 10/],
+    ['a bad watermark', JSON.stringify({ manifestVersion: 1, target: { clientId: 42, kind: 'raw-data' }, generation: 1, base: { key: 'snapshots/client-42/raw-data/g00000001-base-1.snap', rows: 0, tombstones: 0, bytes: 1, checksum: '00000000', watermark: '-1' } }), /base\.watermark is "-1"/],
+    ['a broken chain', JSON.stringify({ manifestVersion: 1, target: { clientId: 42, kind: 'raw-data' }, generation: 2, watermark: '30', committedAt: 'x', base: { key: 'snapshots/client-42/raw-data/g00000001-base-10.snap', rows: 0, tombstones: 0, bytes: 1, checksum: '00000000', watermark: '10' }, deltas: [{ key: 'snapshots/client-42/raw-data/g00000002-delta-20-30.snap', rows: 0, tombstones: 0, bytes: 1, checksum: '00000000', fromWatermark: '20', toWatermark: '30' }] }), /deltas\[0\]\.fromWatermark is 20: the chain reached 10/],
   ])('fails clearly on a malformed manifest (%s)', async (_name, text, message) => {
     await using env = await snapshotTestStore();
     await env.store.putSmall(env.store.keys(target).manifest, text);

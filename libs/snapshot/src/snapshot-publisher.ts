@@ -140,7 +140,7 @@ export class SnapshotPublisher {
             committedAt,
           };
     const committed = await commitManifest(store, current.state === 'absent' ? undefined : current, next, fence);
-    const deleted = await store.deleteQuietly(unneededKeys(previous, next, listed, fence.token));
+    const deleted = await store.deleteQuietly(input.target, unneededKeys(previous, next, listed, fence.token));
     const compaction = this.needsCompaction(next) ? await this.compact(input.target, input.signal, { manifest: next, etag: committed.etag }, fence) : undefined;
     return { state: 'committed', manifest: compaction?.manifest ?? next, object, upload, serialize, guard: committed.guard, compaction, deleted };
   }
@@ -177,7 +177,7 @@ export class SnapshotPublisher {
       committedAt: this.options.clock().toISOString(),
     };
     const committed = await commitManifest(store, previous, next, fence);
-    const deleted = await store.deleteQuietly(unneededKeys(previous.manifest, next, await this.listQuietly(target), fence.token));
+    const deleted = await store.deleteQuietly(target, unneededKeys(previous.manifest, next, await this.listQuietly(target), fence.token));
     return { state: 'committed', manifest: next, object, upload, serialize, guard: committed.guard, compaction: undefined, deleted };
   }
 

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import type { Target } from '@storage-builder/data-model';
 import { MIN_PART_SIZE } from './multipart-upload';
 import { MAX_KEYS_PER_DELETE, SnapshotStore } from './snapshot-store';
 import { collect } from './testing/generate-rows';
@@ -83,11 +84,13 @@ describe('snapshot store on a real S3-protocol server', () => {
 
   it('lists and deletes more keys than one S3 request takes', async () => {
     await using env = await snapshotTestStore();
-    const keys = Array.from({ length: MAX_KEYS_PER_DELETE + 5 }, (_, i) => `many/${String(i).padStart(4, '0')}`);
+    const target: Target = { clientId: 7, kind: 'formulas' };
+    const { directory } = env.store.keys(target);
+    const keys = Array.from({ length: MAX_KEYS_PER_DELETE + 5 }, (_, i) => `${directory}g${String(i).padStart(8, '0')}-base-1.snap`);
     for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((key) => env.store.putSmall(key, 'x')));
-    expect(await env.store.listKeys('many/')).toEqual(keys);
-    expect(await env.store.deleteQuietly(keys)).toEqual(keys);
-    expect(await env.store.listKeys('many/')).toEqual([]);
+    expect(await env.store.listKeys(directory)).toEqual(keys);
+    expect(await env.store.deleteQuietly(target, keys)).toEqual(keys);
+    expect(await env.store.listKeys(directory)).toEqual([]);
   });
 
   it('refuses settings S3 would reject, naming the option', () => {

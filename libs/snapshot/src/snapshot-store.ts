@@ -12,7 +12,7 @@ import { targetId, type Target, type Watermark } from '@storage-builder/data-mod
 import { probeConditionalWrites, type ConditionalWriteSupport } from './conditional-write-probe';
 import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, MIN_PART_SIZE, uploadStream, type StreamUploadInput, type StreamUploadResult } from './multipart-upload';
 import { TRAILER_BYTES } from './format-constants';
-import { checksumHex } from './manifest';
+import { checksumHex, isDataObjectKey } from './manifest';
 import { isNotFound } from './s3-errors';
 
 export const DEFAULT_KEY_PREFIX = 'snapshots';
@@ -247,10 +247,17 @@ export class SnapshotStore {
   }
 
   /**
-   * Deletes keys, in requests of at most {@link MAX_KEYS_PER_DELETE}; returns those deleted.
-   * Failures are logged, not thrown: an orphan costs storage, never correctness.
+   * Deletes data objects of `target`, in requests of at most {@link MAX_KEYS_PER_DELETE};
+   * returns those deleted. A key that is not a data object in the target's directory is
+   * refused and logged, whatever asked for it (a tampered manifest names other clients'
+   * objects). Failures are logged, not thrown: an orphan costs storage, never correctness.
    */
-  async deleteQuietly(keys: readonly string[]): Promise<string[]> {
+  async deleteQuietly(target: Target, requested: readonly string[]): Promise<string[]> {
+    const { directory } = this.keys(target);
+    const keys = requested.filter((key) => isDataObjectKey(directory, key));
+    if (keys.length < requested.length) {
+      this.options.logger.warn('refused to delete objects that are not data objects of the target', { target: targetId(target), keys: requested.filter((key) => !keys.includes(key)) });
+    }
     const deleted: string[] = [];
     for (let start = 0; start < keys.length; start += MAX_KEYS_PER_DELETE) {
       const chunk = keys.slice(start, start + MAX_KEYS_PER_DELETE);

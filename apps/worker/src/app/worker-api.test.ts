@@ -111,7 +111,7 @@ describe('the worker’s HTTP API on a real port', () => {
   it('verifies over the API: reports each target and rebuilds the one whose object is gone', async () => {
     const manifestKey = 'api-test/client-3/entities/manifest.json';
     const manifest = JSON.parse((await fixture.store('api-test').getText(manifestKey))!.text) as { base: { key: string } };
-    await fixture.store('api-test').deleteQuietly([manifest.base.key]);
+    await fixture.store('api-test').deleteQuietly({ clientId: 3, kind: 'entities' }, [manifest.base.key]);
     expect((await call('POST', '/clients/abc/verify', auth)).json).toMatchObject({ error: { field: 'clientId' } });
     const started = await call('POST', '/clients/3/verify', auth);
     expect(started.status).toBe(202);

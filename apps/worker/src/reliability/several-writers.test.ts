@@ -109,7 +109,7 @@ describe.each([
       await expectClientOneMatchesDatabase(store);
 
       // The operator's check: every object each manifest names is there.
-      await store.deleteQuietly([(await readManifest(store, TARGET))!.manifest.base.key]);
+      await store.deleteQuietly(TARGET, [(await readManifest(store, TARGET))!.manifest.base.key]);
       const broken = await startCli(proxy, prefix, ['verify', '--client', '1', '--no-heal']).done;
       expect(broken.code).toBe(1);
       expect(broken.output).toMatch(new RegExp(`${targetId(TARGET)} broken: manifest names \\S+, which does not exist\\nverified 5 targets in [\\d.]+s: 4 ok, 0 healed, 1 broken`));

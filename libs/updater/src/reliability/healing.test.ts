@@ -33,7 +33,7 @@ describe('a damaged target heals', () => {
   it('rebuilds a changed target whose base object is missing, without growing its chain', async () => {
     const target: Target = { clientId: 1, kind: 'entities' };
     const before = await manifestOf(target);
-    await fixture.store.deleteQuietly([before.base.key]);
+    await fixture.store.deleteQuietly(target, [before.base.key]);
     await applyChurn(fixture.pool, { rate: 0.1, seed: 31, clientIds: [1] });
 
     const run = await updater().update(1);
@@ -70,7 +70,7 @@ describe('a damaged target heals', () => {
     const missing: Target = { clientId: 3, kind: 'formulas' };
     const altered: Target = { clientId: 3, kind: 'data-items' };
     const missingKey = (await manifestOf(missing)).base.key;
-    await fixture.store.deleteQuietly([missingKey]);
+    await fixture.store.deleteQuietly(missing, [missingKey]);
     const alteredBase = (await manifestOf(altered)).base;
     // Same size, another trailer checksum: only the checksum check sees it.
     const chunks: Buffer[] = [];
@@ -106,5 +106,39 @@ describe('a damaged target heals', () => {
       await held.release();
     }
     expect(resultOf((await updater().update(1)).results, target).state).toBe('completed');
+  });
+});
+
+// Whoever can write the bucket can write a manifest; a full sync over it must not become a
+// way to delete other clients' objects (or anything else in the bucket).
+describe('a tampered manifest', () => {
+  it('that names other targets and other objects is rebuilt, and nothing outside its target is deleted', async () => {
+    const victim: Target = { clientId: 1, kind: 'formula-associations' };
+    const neighbour: Target = { clientId: 2, kind: 'formula-associations' };
+    const precious = 'other-tenant/precious.dat';
+    await fixture.overwrite(precious, 'keep me');
+    const neighbourManifestKey = fixture.store.keys(neighbour).manifest;
+    const neighbourBase = (await manifestOf(neighbour)).base.key;
+    const manifestKey = fixture.store.keys(victim).manifest;
+    const tampered = JSON.parse((await fixture.store.getText(manifestKey))!.text) as { base: { key: string }; deltas: Array<Record<string, unknown>> };
+    tampered.base.key = precious;
+    await fixture.overwrite(manifestKey, JSON.stringify(tampered));
+
+    const run = await updater({ incremental: false }).update(1);
+    expect(run.failed).toBe(0);
+    const result = resultOf(run.results, victim);
+    expect(result).toMatchObject({ state: 'completed', mode: 'full' });
+    expect(result.state === 'completed' && result.reason).toMatch(`base.key is "${precious}": not a data object of this target`);
+    expect((await fixture.store.getText(precious))?.text).toBe('keep me');
+    expect(await fixture.store.getText(neighbourManifestKey)).toBeDefined();
+    expect(await fixture.store.head(neighbourBase)).toBeDefined();
+    await expectMatchesDatabase(victim);
+  });
+
+  it('is never a reason to delete what lies outside the target, whoever asks', async () => {
+    const neighbourBase = (await manifestOf({ clientId: 2, kind: 'entities' })).base.key;
+    const deleted = await fixture.store.deleteQuietly({ clientId: 1, kind: 'entities' }, [neighbourBase, 'other-tenant/precious.dat', `${neighbourBase}/../x.snap`]);
+    expect(deleted).toEqual([]);
+    expect(await fixture.store.head(neighbourBase)).toBeDefined();
   });
 });

@@ -1,3 +1,4 @@
+import type { Target } from '@storage-builder/data-model';
 import { SnapshotStore, type SnapshotStoreOptions } from '@storage-builder/snapshot';
 
 /**
@@ -7,8 +8,6 @@ import { SnapshotStore, type SnapshotStoreOptions } from '@storage-builder/snaps
  * object the target's manifest does not name, whatever fencing token wrote it.
  */
 export class StallingStore extends SnapshotStore {
-  private readonly committed = new Set<string>();
-
   constructor(
     options: SnapshotStoreOptions,
     private readonly stall: (where: string) => unknown,
@@ -25,24 +24,20 @@ export class StallingStore extends SnapshotStore {
   override async putSmall(key: string, body: string, conditions?: { ifMatch?: string; ifNoneMatch?: boolean }): Promise<string> {
     this.stall('A putting a manifest (inside the fence)');
     const etag = await super.putSmall(key, body, conditions);
-    if (key.endsWith('/manifest.json')) this.committed.add(key.slice(0, key.length - 'manifest.json'.length));
     return etag;
   }
 
-  override async deleteQuietly(keys: readonly string[]): Promise<string[]> {
+  override async deleteQuietly(target: Target, keys: readonly string[]): Promise<string[]> {
     this.stall('A cleaning up after a commit');
-    const deleted = await super.deleteQuietly(keys);
+    const deleted = await super.deleteQuietly(target, keys);
     if (!this.unfencedStrays) return deleted;
-    const directories = [...this.committed];
-    this.committed.clear();
-    for (const directory of directories) {
-      const manifest = await this.getText(`${directory}manifest.json`);
-      if (!manifest) continue;
-      const parsed = JSON.parse(manifest.text) as { base: { key: string }; deltas: Array<{ key: string }> };
-      const named = new Set([parsed.base.key, ...parsed.deltas.map((d) => d.key)]);
-      const strays = (await this.listKeys(directory)).filter((key) => key.endsWith('.snap') && !named.has(key));
-      deleted.push(...(await super.deleteQuietly(strays)));
-    }
+    const { directory, manifest: manifestKey } = this.keys(target);
+    const manifest = await this.getText(manifestKey);
+    if (!manifest) return deleted;
+    const parsed = JSON.parse(manifest.text) as { base: { key: string }; deltas: Array<{ key: string }> };
+    const named = new Set([parsed.base.key, ...parsed.deltas.map((d) => d.key)]);
+    const strays = (await this.listKeys(directory)).filter((key) => key.endsWith('.snap') && !named.has(key));
+    deleted.push(...(await super.deleteQuietly(target, strays)));
     return deleted;
   }
 }
