@@ -160,6 +160,23 @@ describe('bad requests to the worker’s HTTP API', () => {
     expect((await call('POST', '/clients/abc/update', { authorization: 'Bearer wrong-token' })).status).toBe(403);
   });
 
+  it('answers /readyz without the reason a dependency failed, which goes to the log', async () => {
+    const leaky = new URL(services.postgres.url);
+    leaky.username = 'leakuser';
+    leaky.password = '';
+    const unready = await startWorkerProcess(workerEnv(services, { DATABASE_URL: leaky.toString(), STOP_TIMEOUT_SECONDS: '5' }));
+    try {
+      const response = await fetch(unready.url('/readyz'));
+      const text = await response.text();
+      expect(response.status).toBe(503);
+      expect(JSON.parse(text)).toEqual({ ready: false, checks: { database: 'fail', bucket: 'ok' } });
+      expect(text).not.toContain('leakuser');
+      expect(unready.logs.find((line) => line.message === 'readiness check failed')).toMatchObject({ check: 'database', error: expect.stringMatching(/./) });
+    } finally {
+      expect(await unready.terminate()).toBe(0);
+    }
+  });
+
   it('started no run and wrote nothing to the bucket', async () => {
     const runs = (await (await fetch(worker.url('/runs'), { headers: auth })).json()) as { running: string | null; runs: unknown[] };
     expect(runs).toEqual({ running: null, runs: [] });

@@ -13,7 +13,8 @@ import { WorkerMetrics } from '../metrics/worker-metrics';
 import { RunController, type RunExecutor } from '../runs/run-controller';
 import { checkBucket } from './s3-client';
 import { openWorkerRuntime } from './worker-runtime';
-import { checkReadiness } from './readiness';
+import { checkDatabase } from './database-check';
+import { ReadinessProbe } from './readiness';
 
 export interface WorkerAppOptions {
   readonly logger: Logger;
@@ -57,7 +58,7 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
 
   const runtime = openWorkerRuntime(config, { logger, extraParallelTargets: config.mode === 'distributed' ? config.workerConcurrency : 0 });
   releases.push('database pool, S3 client and version tracker', () => runtime.close());
-  const { pool, s3 } = runtime;
+  const { s3 } = runtime;
   const multipart = new MultipartTracker((event) => metrics.multipartEvent(event));
   multipart.attach(s3);
 
@@ -129,6 +130,14 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
   };
   const controller = new RunController({ execute, logger });
 
+  const readiness = new ReadinessProbe(
+    {
+      database: (signal) => checkDatabase(config.databaseUrl, signal),
+      bucket: (signal) => checkBucket(s3, config.s3.bucket, signal),
+      ...(redis ? { redis: async () => void (await redis.ping()) } : {}),
+    },
+    logger,
+  );
   let stopping = false;
   const server: Server = createControlServer({
     controlToken: config.controlToken,
@@ -136,12 +145,7 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
     logger,
     isStopping: () => stopping,
     clientExists: (clientId) => updater.hasClient(clientId),
-    readiness: () =>
-      checkReadiness({
-        database: async () => void (await pool.query('SELECT 1')),
-        bucket: (signal) => checkBucket(s3, config.s3.bucket, signal),
-        ...(redis ? { redis: async () => void (await redis.ping()) } : {}),
-      }),
+    readiness: () => readiness.report(),
     metricsText: () => renderPrometheus([...metrics.families(), ...runtimeMetrics.families()]),
   });
   server.on('clientError', (_error, socket) => socket.destroy());

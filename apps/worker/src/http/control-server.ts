@@ -7,9 +7,10 @@ import { runDetail, runOverview } from '../runs/run-record';
 import { bearerChecker } from './bearer-auth';
 import { parseClientIdParam, parseRunRequestBody, readJsonObject, RequestError } from './json-body';
 
+/** What /readyz answers: which dependencies answer, never why one does not (that goes to the log). */
 export interface ReadinessReport {
   readonly ready: boolean;
-  readonly checks: Readonly<Record<string, { readonly ok: boolean; readonly error?: string }>>;
+  readonly checks: Readonly<Record<string, 'ok' | 'fail'>>;
 }
 
 /** What the HTTP API needs from the rest of the worker. */
