@@ -47,6 +47,17 @@ describe('GitHub workflows', () => {
     for (const action of uses) expect(action).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
   });
 
+  it.each(workflows)('%s leaves no token in the git config and lets only jobs that run no npm command write', (file) => {
+    const text = readFileSync(path.join(workflowDir, file), 'utf8');
+    const checkouts = text.split('uses: actions/checkout@').slice(1);
+    expect(checkouts.length).toBeGreaterThan(0);
+    for (const checkout of checkouts) expect(checkout.split(/\n\s*- /)[0], 'checkout step').toMatch(/persist-credentials: false/);
+    expect(text.split(/\njobs:\n/)[0], 'workflow-wide permissions').not.toMatch(/: write/);
+    for (const job of text.split(/\n  (?=[\w-]+:\n)/).slice(1)) {
+      if (/: write/.test(job)) expect(job, 'a job with write permission').not.toMatch(/run:\s*npm/);
+    }
+  });
+
   it('the validator rejects a broken workflow, so the checks above can fail', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'workflow-'));
     try {
