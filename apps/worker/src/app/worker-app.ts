@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { ReleaseStack } from '@storage-builder/resources';
 import { DistributedRunner, errorMessage, startTargetWorker, targetsOf, type Logger, type ProgressListener, type RunSummary } from '@storage-builder/updater';
 import type { WorkerConfig } from '../config/worker-config';
-import { redactUrl } from '../config/redact';
+import { configSecrets, redactUrl, redactValue } from '../config/redact';
 import { closeServer, createControlServer, listen } from '../http/control-server';
 import { MultipartTracker } from '../metrics/multipart-tracker';
 import { renderPrometheus } from '../metrics/prometheus-text';
@@ -130,6 +130,7 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
   };
   const controller = new RunController({ execute, logger });
 
+  const secrets = configSecrets(config);
   const readiness = new ReadinessProbe(
     {
       database: (signal) => checkDatabase(config.databaseUrl, signal),
@@ -146,6 +147,7 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
     isStopping: () => stopping,
     clientExists: (clientId) => updater.hasClient(clientId),
     readiness: () => readiness.report(),
+    redact: (value) => redactValue(value, secrets),
     metricsText: () => renderPrometheus([...metrics.families(), ...runtimeMetrics.families()]),
   });
   server.on('clientError', (_error, socket) => socket.destroy());

@@ -1,3 +1,6 @@
+import type { Logger } from '@storage-builder/updater';
+import type { RuntimeConfig, WorkerConfig } from './worker-config';
+
 /** A URL without its password, for logs and error messages: postgres://app:***@db:5432/source. */
 export function redactUrl(text: string): string {
   try {
@@ -33,14 +36,32 @@ export function secretsOf(values: ReadonlyArray<string | undefined>): string[] {
   return [...secrets];
 }
 
+/** `text` without URL passwords and without any of `secrets`. */
+export function redactText(text: string, secrets: readonly string[]): string {
+  let safe = redactUrlsIn(text);
+  for (const secret of secrets) safe = safe.split(secret).join('***');
+  return safe;
+}
+
 /**
- * Wraps a line writer so that no secret and no URL password reaches it, whatever a library
- * put in a message (an error text that echoes a connection string, for instance).
+ * A copy of `value` in which every string is redacted, before anything serializes it: a
+ * secret with a quote, a backslash or a newline in it is still the same characters here,
+ * where after JSON.stringify it would be escaped and no longer match.
  */
-export function redactingWriter(write: (line: string) => void, secrets: readonly string[]): (line: string) => void {
-  return (line) => {
-    let safe = redactUrlsIn(line);
-    for (const secret of secrets) safe = safe.split(secret).join('***');
-    write(safe);
-  };
+export function redactValue<T>(value: T, secrets: readonly string[]): T {
+  if (typeof value === 'string') return redactText(value, secrets) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => redactValue(item, secrets)) as T;
+  if (value instanceof Error) return redactText(value.message, secrets) as T;
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactValue(item, secrets)])) as T;
+  return value;
+}
+
+/** A logger whose message and fields are redacted before the inner logger serializes them. */
+export function redactingLogger(inner: Logger, secrets: readonly string[]): Logger {
+  return { log: (level, message, fields) => inner.log(level, redactText(message, secrets), fields && redactValue(fields, secrets)) };
+}
+
+/** What a process with this configuration must never print: the control token, the URLs' passwords, the AWS secrets. */
+export function configSecrets(config: RuntimeConfig | WorkerConfig): string[] {
+  return secretsOf(['controlToken' in config ? config.controlToken : undefined, config.databaseUrl, config.redisUrl, config.s3.credentials?.secretAccessKey, config.s3.credentials?.sessionToken]);
 }

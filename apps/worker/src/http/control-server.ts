@@ -19,6 +19,8 @@ export interface ControlApi {
   readonly controller: RunController;
   clientExists(clientId: number): Promise<boolean>;
   readiness(): Promise<ReadinessReport>;
+  /** Removes secrets from a response body before it is serialized. */
+  redact<T>(value: T): T;
   metricsText(): string;
   isStopping(): boolean;
   readonly logger: Logger;
@@ -31,18 +33,19 @@ interface Route {
   readonly methods: Readonly<Record<string, Handler>>;
 }
 
-function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function writeJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = `${JSON.stringify(body)}\n`;
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
   response.end(text);
 }
 
-function fail(response: ServerResponse, error: RequestError, headers: Record<string, string> = {}): void {
-  send(response, error.status, { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } }, headers);
-}
 
 /** The worker's HTTP API on node:http: control routes behind a bearer token, health and metrics open. */
 export function createControlServer(api: ControlApi): Server {
+  // Every answer is redacted as a value, before it is serialized: a run's error can quote a connection string.
+  const send = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => writeJson(response, status, api.redact(body), headers);
+  const fail = (response: ServerResponse, error: RequestError, headers: Record<string, string> = {}) =>
+    send(response, error.status, { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } }, headers);
   const checkToken = bearerChecker(api.controlToken);
   const stopping = () => new RequestError(503, 'stopping', 'the worker is stopping: send the request to another task');
 
