@@ -1,7 +1,8 @@
 import { DATA_KINDS, KIND_SCHEMAS, parseClientId, parseDataKind, type DataKind, type Watermark } from '@storage-builder/data-model';
+import { MAX_TEXT_WIDTH } from './data-profile';
 import { assertSchemaCurrent } from './migrate';
 import { KIND_DESCRIPTORS } from './kind-descriptors';
-import { insertGeneratedRowsSql } from './row-generators';
+import { insertGeneratedRowsSql, sqlInteger } from './row-generators';
 import { withConnection, type SqlSource } from './sql-source';
 import { WriteTransaction } from './write-transaction';
 
@@ -55,9 +56,9 @@ export async function applyChurn(source: SqlSource, options: ChurnOptions): Prom
   if (!Number.isSafeInteger(options.seed) || options.seed < 0 || options.seed > 2_147_483_647) {
     throw new Error(`seed is ${JSON.stringify(options.seed)}: use an integer from 0 to 2147483647`);
   }
+  const textWidth = sqlInteger(options.textWidth ?? DEFAULT_CHURN_TEXT_WIDTH, 'textWidth', 0, MAX_TEXT_WIDTH);
   const kinds = (options.kinds ?? DATA_KINDS).map((kind) => parseDataKind(kind, 'kinds[]'));
   const clientIds = options.clientIds?.map((id) => parseClientId(id, 'clientIds[]')) ?? (await listClients(source));
-  const textWidth = options.textWidth ?? DEFAULT_CHURN_TEXT_WIDTH;
   // Rows are picked by hash, in millionths, so the same seed changes the same rows.
   const threshold = Math.round(options.rate * 1_000_000);
   const picked = (salt: number) => `abs(hashint8extended(id, ${options.seed * 10 + salt}) % 1000000) < ${threshold}`;

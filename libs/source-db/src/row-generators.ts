@@ -1,4 +1,5 @@
 import type { DataKind } from '@storage-builder/data-model';
+import { MAX_TEXT_WIDTH } from './data-profile';
 import { KIND_DESCRIPTORS, type GeneratorSql } from './kind-descriptors';
 
 /**
@@ -23,8 +24,27 @@ export interface GenerateRows {
   readonly referenceCount: (kind: DataKind) => string;
 }
 
-/** `INSERT INTO <table> (client_id, <columns>) SELECT ...` for `spec`. Inputs are validated numbers. */
+/**
+ * A whole number for SQL text: the generators write numbers into statements, so a value that
+ * is not one (a string from JSON, say) must fail here rather than become SQL.
+ */
+export function sqlInteger(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new Error(`${name} is ${JSON.stringify(value)}: use a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/**
+ * `INSERT INTO <table> (client_id, <columns>) SELECT ...` for `spec`. Numbers are checked;
+ * `fromId` and `count` given as strings are SQL expressions of the caller's own.
+ */
 export function insertGeneratedRowsSql(spec: GenerateRows): string {
+  sqlInteger(spec.clientId, 'clientId', 1, 2_147_483_647);
+  sqlInteger(spec.seed, 'seed', 0, 2_147_483_647);
+  sqlInteger(spec.textWidth, 'textWidth', 0, MAX_TEXT_WIDTH);
+  if (typeof spec.fromId === 'number') sqlInteger(spec.fromId, 'fromId', 1, Number.MAX_SAFE_INTEGER);
+  if (typeof spec.count === 'number') sqlInteger(spec.count, 'count', 0, Number.MAX_SAFE_INTEGER);
   const { table, columns } = KIND_DESCRIPTORS[spec.kind].schema;
   const names = ['client_id', ...columns.map((c) => c.name)];
   return `INSERT INTO ${table} (${names.join(', ')}) ${generatedRowsSelect(spec)}`;

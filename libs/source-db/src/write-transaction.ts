@@ -1,6 +1,6 @@
 import { KIND_SCHEMAS, parseDataKind, parseWatermark, type DataKind, type Watermark } from '@storage-builder/data-model';
 import { KIND_DESCRIPTORS } from './kind-descriptors';
-import { insertGeneratedRowsSql } from './row-generators';
+import { insertGeneratedRowsSql, sqlInteger } from './row-generators';
 import { lease, type Lease, type SqlSource } from './sql-source';
 
 /**
@@ -38,7 +38,10 @@ export class WriteTransaction implements AsyncDisposable {
   }
 
   /** Inserts generated rows with ids `fromId .. fromId + count - 1`. */
-  insertRows(kind: DataKind, clientId: number, fromId: number, count: number, seed = 1, textWidth = 40): Promise<number> {
+  async insertRows(kind: DataKind, clientId: number, fromId: number, count: number, seed = 1, textWidth = 40): Promise<number> {
+    // Strings would be taken as SQL expressions by the generator: only numbers come in here.
+    sqlInteger(fromId, 'fromId', 1, Number.MAX_SAFE_INTEGER);
+    sqlInteger(count, 'count', 0, Number.MAX_SAFE_INTEGER);
     // References point into ids 1..100 of each referenced kind, whether or not those rows exist.
     return this.query(insertGeneratedRowsSql({ kind: parseDataKind(kind), clientId, fromId, count, seed, textWidth, referenceCount: () => '100' }));
   }
