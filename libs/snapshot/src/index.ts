@@ -40,7 +40,7 @@ export {
 export type { BatchSizingOptions, MemoryFacts } from './memory-budget';
 
 // Object store
-export { SnapshotStore, DEFAULT_KEY_PREFIX, resolveSnapshotStoreOptions } from './snapshot-store';
+export { SnapshotStore, DEFAULT_KEY_PREFIX, ObjectTooLargeError, resolveSnapshotStoreOptions } from './snapshot-store';
 export type { ListedObject, ResolvedSnapshotStoreOptions, SnapshotLogger, SnapshotStoreOptions, TargetKeys } from './snapshot-store';
 export { uploadStream, DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, MAX_PARTS, MIN_PART_SIZE } from './multipart-upload';
 export type { StreamUploadInput, StreamUploadResult, UploadConditions } from './multipart-upload';

@@ -1,7 +1,7 @@
 import type { Target } from '@storage-builder/data-model';
 import { ManifestError, parseManifest, type SnapshotManifest } from './manifest';
 import { s3Status, SnapshotConflictError } from './s3-errors';
-import type { SnapshotStore } from './snapshot-store';
+import { ObjectTooLargeError, type SnapshotStore } from './snapshot-store';
 
 /** A manifest with the ETag it was read at: the condition of the next commit. */
 export interface ManifestVersion {
@@ -54,8 +54,17 @@ export async function readTargetManifest(store: SnapshotStore, target: Target): 
   return readOnce(store, key, target);
 }
 
+/** Far above any manifest a writer makes (a few KiB: a base and at most a few dozen deltas). */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+
 async function readOnce(store: SnapshotStore, key: string, target: Target): Promise<TargetManifest> {
-  const object = await store.getText(key);
+  let object: { text: string; etag: string } | undefined;
+  try {
+    object = await store.getText(key, MAX_MANIFEST_BYTES);
+  } catch (error) {
+    if (!(error instanceof ObjectTooLargeError)) throw error;
+    return { state: 'malformed', etag: (await store.head(key))?.etag ?? '', error: new ManifestError('malformed', `manifest ${key}: ${error.message}`, 'manifest') };
+  }
   if (!object) return { state: 'absent' };
   try {
     return { state: 'valid', manifest: parseManifest(object.text, `manifest ${key}`, target, store.keys(target).directory), etag: object.etag };

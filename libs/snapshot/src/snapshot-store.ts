@@ -101,6 +101,18 @@ export interface ListedObject {
   readonly bytes: number;
 }
 
+/** An object larger than its reader allows. */
+export class ObjectTooLargeError extends Error {
+  override readonly name = 'ObjectTooLargeError';
+  constructor(
+    readonly key: string,
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`${key} is ${bytes} bytes or more, over the ${maxBytes} bytes its reader allows`);
+  }
+}
+
 /** S3 access for snapshots: keys, streaming uploads, reads and deletes, and what the store can enforce. */
 export class SnapshotStore {
   readonly options: ResolvedSnapshotStoreOptions;
@@ -193,11 +205,31 @@ export class SnapshotStore {
     }
   }
 
-  async getText(key: string): Promise<{ text: string; etag: string } | undefined> {
-    const object = await this.get(key);
+  /**
+   * A small object as text. Past `maxBytes` it reads no further and throws
+   * {@link ObjectTooLargeError}: whoever can write the bucket must not be able to make this
+   * process hold an object of any size.
+   */
+  async getText(key: string, maxBytes = Number.POSITIVE_INFINITY): Promise<{ text: string; etag: string } | undefined> {
+    const controller = new AbortController();
+    const object = await this.get(key, controller.signal);
     if (!object) return undefined;
+    if (object.bytes !== undefined && object.bytes > maxBytes) {
+      controller.abort();
+      object.body.destroy();
+      throw new ObjectTooLargeError(key, object.bytes, maxBytes);
+    }
     const chunks: Buffer[] = [];
-    for await (const chunk of object.body) chunks.push(Buffer.from(chunk as Uint8Array));
+    let read = 0;
+    for await (const chunk of object.body) {
+      read += (chunk as Uint8Array).length;
+      if (read > maxBytes) {
+        controller.abort();
+        object.body.destroy();
+        throw new ObjectTooLargeError(key, read, maxBytes);
+      }
+      chunks.push(Buffer.from(chunk as Uint8Array));
+    }
     return { text: Buffer.concat(chunks).toString('utf8'), etag: object.etag };
   }
 

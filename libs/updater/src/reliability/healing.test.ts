@@ -142,3 +142,17 @@ describe('a tampered manifest', () => {
     expect(await fixture.store.head(neighbourBase)).toBeDefined();
   });
 });
+
+describe('a manifest too large to be one', () => {
+  it('is not read whole: the target is rebuilt from a full read', async () => {
+    const target: Target = { clientId: 3, kind: 'raw-data' };
+    const manifestKey = fixture.store.keys(target).manifest;
+    await fixture.overwrite(manifestKey, `{"padding":"${'x'.repeat(2 * 1024 * 1024)}"}`);
+    const run = await updater().update(3);
+    const result = resultOf(run.results, target);
+    expect(result).toMatchObject({ state: 'completed', mode: 'full' });
+    expect(result.state === 'completed' && result.reason).toMatch(/over the 1048576 bytes its reader allows/);
+    expect((await fixture.store.getText(manifestKey))!.text.length).toBeLessThan(1024 * 1024);
+    await expectMatchesDatabase(target);
+  });
+});
