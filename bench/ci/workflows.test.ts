@@ -53,7 +53,7 @@ describe('GitHub workflows', () => {
     expect(checkouts.length).toBeGreaterThan(0);
     for (const checkout of checkouts) expect(checkout.split(/\n\s*- /)[0], 'checkout step').toMatch(/persist-credentials: false/);
     expect(text.split(/\njobs:\n/)[0], 'workflow-wide permissions').not.toMatch(/: write/);
-    for (const job of text.split(/\n  (?=[\w-]+:\n)/).slice(1)) {
+    for (const job of text.split(/\n {2}(?=[\w-]+:\n)/).slice(1)) {
       if (/: write/.test(job)) expect(job, 'a job with write permission').not.toMatch(/run:\s*npm/);
     }
   });
