@@ -4,17 +4,36 @@ import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
 
 // The layers, lowest first: a project may import only the layers below it (docs/architecture.md).
-// `platform` (cgroups, release stacks) and `services` (embedded PostgreSQL, S3 and Redis, which
-// may use platform) stand beside them; `sandbox` (cgroup runs with neighbours, on platform) is
-// for the harness alone; `harness` (bench) is the top, above the worker app.
+// `platform` (cgroups, release stacks) stands beside them; `services` (embedded PostgreSQL, S3
+// and Redis) is test infrastructure: libraries and the app may use it in tests only;
+// `sandbox` (cgroup runs with neighbours) is for the harness alone; `harness` (bench) is the top.
 const model = ['layer:model'];
 const source = [...model, 'layer:source'];
 const snapshot = [...model, 'layer:snapshot'];
 const tracker = [...snapshot, 'layer:tracker'];
 const updater = [...source, ...tracker, 'layer:updater'];
-const beside = ['layer:services', 'layer:platform'];
-const app = [...updater, ...beside];
-const harness = [...app, 'layer:app', 'layer:sandbox'];
+const app = [...updater, 'layer:platform'];
+const harness = [...app, 'layer:services', 'layer:app', 'layer:sandbox'];
+
+/** The constraints, with or without `services` for the library layers (it is test infrastructure). */
+function boundaries({ withServices }) {
+  const services = withServices ? ['layer:services'] : [];
+  return {
+    enforceBuildableLibDependency: false,
+    depConstraints: [
+      { sourceTag: 'layer:model', onlyDependOnLibsWithTags: [] },
+      { sourceTag: 'layer:source', onlyDependOnLibsWithTags: [...model, ...services] },
+      { sourceTag: 'layer:snapshot', onlyDependOnLibsWithTags: [...model, ...services] },
+      { sourceTag: 'layer:tracker', onlyDependOnLibsWithTags: [...snapshot, ...services] },
+      { sourceTag: 'layer:updater', onlyDependOnLibsWithTags: [...source, ...tracker, ...services] },
+      { sourceTag: 'layer:services', onlyDependOnLibsWithTags: ['layer:platform'] },
+      { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: [] },
+      { sourceTag: 'layer:sandbox', onlyDependOnLibsWithTags: ['layer:platform'] },
+      { sourceTag: 'layer:app', onlyDependOnLibsWithTags: [...app, ...services] },
+      { sourceTag: 'layer:harness', onlyDependOnLibsWithTags: harness },
+    ],
+  };
+}
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', '**/.nx/**', 'reports/**'] },
@@ -32,26 +51,12 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
-    rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          depConstraints: [
-            { sourceTag: 'layer:model', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'layer:source', onlyDependOnLibsWithTags: [...model, 'layer:services'] },
-            { sourceTag: 'layer:snapshot', onlyDependOnLibsWithTags: [...model, 'layer:services'] },
-            { sourceTag: 'layer:tracker', onlyDependOnLibsWithTags: [...snapshot, 'layer:services'] },
-            { sourceTag: 'layer:updater', onlyDependOnLibsWithTags: [...source, ...tracker, 'layer:services'] },
-            { sourceTag: 'layer:services', onlyDependOnLibsWithTags: ['layer:platform'] },
-            { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'layer:sandbox', onlyDependOnLibsWithTags: ['layer:platform'] },
-            { sourceTag: 'layer:app', onlyDependOnLibsWithTags: app },
-            { sourceTag: 'layer:harness', onlyDependOnLibsWithTags: harness },
-          ],
-        },
-      ],
-    },
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries({ withServices: false })] },
+  },
+  {
+    // Tests and test helpers may provision services; production code below the app may not.
+    files: ['**/*.test.ts', '**/src/testing/**/*.ts', '**/vitest.config.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries({ withServices: true })] },
   },
   {
     // CommonJS files are preloaded into child processes with `node --require`.

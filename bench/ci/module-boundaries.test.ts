@@ -28,6 +28,7 @@ describe('module boundaries', () => {
     ['libs/updater/src/probe.ts', "import { startWorkerApp as imported } from '@storage-builder/worker';"],
     ['apps/worker/src/probe.ts', "import { median as imported } from '../../../bench/harness/stats';"],
     ['apps/worker/src/probe.ts', "import { runSandboxed as imported } from '@storage-builder/sandbox';"],
+    ['libs/updater/src/probe.ts', "import { provisionServices as imported } from '@storage-builder/services';"],
   ])('refuses an import up or across a layer in %s', async (file, code) => {
     expect(await boundaryErrors(file, code)).not.toEqual([]);
   });
@@ -36,6 +37,7 @@ describe('module boundaries', () => {
     ['libs/snapshot/src/probe.ts', "import { DATA_KINDS as imported } from '@storage-builder/data-model';"],
     ['libs/updater/src/probe.ts', "import { SnapshotStore as imported } from '@storage-builder/snapshot';"],
     ['bench/harness/probe.ts', "import { startWorkerApp as imported } from '@storage-builder/worker';"],
+    ['libs/updater/src/probe.test.ts', "import { provisionServices as imported } from '@storage-builder/services';"],
   ])('accepts an import down the layers in %s', async (file, code) => {
     expect(await boundaryErrors(file, code)).toEqual([]);
   });

@@ -143,7 +143,7 @@ async function waitUntilReady(client: WorkerClient, docker: DockerRunner, name: 
     }
     await sleep(500);
   }
-  throw new Error(`the worker was not ready within ${timeoutSeconds} s (/readyz: ${readiness.detail}); with --network host it must reach the services at their host addresses`);
+  throw new Error(`the worker was not ready within ${timeoutSeconds} s (/readyz: ${readiness.detail}; the container's log says why a check fails); with --network host it must reach the services at their host addresses`);
 }
 
 async function removeContainers(docker: DockerRunner, names: readonly string[], log: (message: string) => void): Promise<void> {

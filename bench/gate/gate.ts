@@ -25,7 +25,7 @@
 // thresholds; a failing ratio's group is measured once more (confirming run) and the gate
 // fails only if the ratio fails again. Wall times and CPU figures are reported, never gated.
 // Writes <out>/benchmark.json (customSmallerIsBetter), <out>/bmf.json (Bencher), <out>/gate.md.
-// GATE_INJECT_REGRESSION=legacy-serializer|per-row-await injects a regression (inject.ts).
+// GATE_INJECT_REGRESSION=legacy-serializer|per-row-await injects a regression (bench/harness/regression-injection.ts).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -237,7 +237,7 @@ class Gate {
 
   /** One UpdateAll, tried once: a retry would hide a regression. */
   private update(db: GateDatabase, { countPromises = false, ...switches }: UpdateAllSwitches & { countPromises?: boolean }): Promise<MeasuredUpdateAll> {
-    return measureUpdateAll(db.connection, switches, { maxAttempts: 1, countPromises });
+    return measureUpdateAll(db.connection, switches, { maxAttempts: 1, countPromises, ...(this.options.injection && { injection: this.options.injection }) });
   }
 
   private floor(db: GateDatabase): Promise<FloorRunResult> {

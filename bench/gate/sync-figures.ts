@@ -1,7 +1,7 @@
 // The figures the issue asks for, at a chosen scale (not gated, not part of CI):
 // worker CPU per 1M rows for each serializer strategy and for the floor, the worker/floor
 // ratio, peak RSS of a full sync, and whether a full sync completes under a hard memory limit
-// (a real cgroup, via libs/resources runSandboxed: { container: { cpu: 1024, memory: 256 } }).
+// (a real cgroup, via libs/sandbox runSandboxed: { container: { cpu: 1024, memory: 256 } }).
 //
 //   npx tsx bench/gate/sync-figures.ts --rows 1000000 [--repeats 1] [--strategies streaming,batched,legacy]
 //        [--limit-mib 256] [--cpu-prof DIR] [--skip-floor]

@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ObjectStoreConnection } from '@storage-builder/services';
 import { DEFAULT_COMPRESSION, type SerializerStrategy } from '@storage-builder/snapshot';
+import { RUNTIME_VARIABLES } from '@storage-builder/worker/runtime';
+import type { Injection } from './regression-injection';
 
 export const RESULT_MARKER = 'RESULT ';
 export const MEASURE_VARIABLE = 'MEASURE';
@@ -40,6 +42,8 @@ export interface MeasureOptions {
   readonly startGate?: boolean;
   /** After the run, read every completed target's manifest for its chain length. */
   readonly inspectChains?: boolean;
+  /** A deliberate regression (regression-injection.ts), for the gate's own test; only the gate passes one. */
+  readonly injection?: Injection;
 }
 
 /** What the child measured of one UpdateAll. CPU and RSS are the child's own, not PostgreSQL's or the store's. */
@@ -87,12 +91,14 @@ export interface MeasuredUpdateAll {
 }
 
 /**
- * The child's environment: the parent's, then the worker's variables for `connection` and
- * `switches` (a variable the parent has set for itself, e.g. TRACKER, does not leak in), and MEASURE.
+ * The child's environment: the parent's without any of the worker's variables (one the
+ * parent has set for itself, e.g. TRACKER or LEASE_TTL_SECONDS, must not change what is
+ * measured), then those of `connection` and `switches`, and MEASURE.
  */
 export function updateAllChildEnv(connection: ChildConnection, switches: UpdateAllSwitches, measure: MeasureOptions = {}): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !(RUNTIME_VARIABLES as readonly string[]).includes(name)));
   return {
-    ...process.env,
+    ...inherited,
     DATABASE_URL: connection.databaseUrl,
     S3_ENDPOINT: connection.s3.endpoint,
     S3_REGION: connection.s3.region,
@@ -104,20 +110,17 @@ export function updateAllChildEnv(connection: ChildConnection, switches: UpdateA
     COMPRESSION: DEFAULT_COMPRESSION,
     PARALLELISM: String(switches.parallelism),
     INCREMENTAL: String(switches.incremental),
-    TRACKER: 'manifest',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     [MEASURE_VARIABLE]: JSON.stringify(measure),
   };
 }
 
-/** The node flags that load tsx in a child: the parent's own when it runs under tsx (profiling flags dropped), else `--import tsx`. */
-export function tsxLoaderArgs(): string[] {
-  return process.execArgv.some((arg) => arg.includes('tsx')) ? process.execArgv.filter((arg) => !arg.startsWith('--cpu-prof') && !arg.startsWith('--heap-prof')) : ['--import', 'tsx'];
-}
-
-/** Node's command line for a child program, e.g. for runSandboxed. */
+/**
+ * Node's command line for a child program, e.g. for runSandboxed: tsx's loader and `nodeArgs`,
+ * none of the parent's own flags (a heap size or an inspector would change what is measured).
+ */
 export function childCommand(file: string, nodeArgs: readonly string[] = []): { command: string; args: string[] } {
-  return { command: process.execPath, args: [...tsxLoaderArgs(), ...nodeArgs, file] };
+  return { command: process.execPath, args: ['--import', 'tsx', ...nodeArgs, file] };
 }
 
 /** The child's `RESULT` line; `what` names the child in the error when there is none. */

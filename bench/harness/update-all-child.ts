@@ -13,10 +13,10 @@ import { getHeapStatistics } from 'node:v8';
 import pg from 'pg';
 import { targetId } from '@storage-builder/data-model';
 import { readManifest } from '@storage-builder/snapshot';
-import type { LogLevel, Logger, RunSummary } from '@storage-builder/updater';
+import type { LogFields, LogLevel, Logger, RunSummary } from '@storage-builder/updater';
 import { openWorkerRuntime, parseRuntimeConfig } from '@storage-builder/worker/runtime';
 import { GO_LINE, MEASURE_VARIABLE, READY_LINE, RESULT_MARKER, type MeasuredUpdateAll, type MeasureOptions } from './measured-child';
-import { injectionFromEnv, strategyFor, wrapPublisherWithPerRowAwait } from './regression-injection';
+import { strategyFor, wrapPublisherWithPerRowAwait } from './regression-injection';
 
 const counters = { counting: false, dbQueries: 0, s3: {} as Record<string, number>, promises: 0, warnings: [] as string[] };
 
@@ -29,10 +29,12 @@ function countDbQueries(): void {
   };
 }
 
-/** Keeps the warnings of the measured window; everything else is dropped (printing would cost CPU). */
+/** Warnings and errors go to stderr (the harness shows them with --verbose) and are counted in the measured window; the rest is dropped. */
 const countingLogger: Logger = {
-  log(level: LogLevel, message: string) {
-    if (counters.counting && (level === 'warn' || level === 'error')) counters.warnings.push(message);
+  log(level: LogLevel, message: string, fields?: LogFields) {
+    if (level !== 'warn' && level !== 'error') return;
+    process.stderr.write(`${level}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
+    if (counters.counting) counters.warnings.push(message);
   },
 };
 
@@ -44,7 +46,7 @@ async function main(): Promise<MeasuredUpdateAll> {
   if (raw === undefined) throw new Error(`${MEASURE_VARIABLE} is not set: this program is started by the harness (bench/harness/measured-child.ts)`);
   const measure = JSON.parse(raw) as MeasureOptions;
   const config = parseRuntimeConfig(process.env);
-  const injection = injectionFromEnv();
+  const { injection } = measure;
   const serializer = strategyFor(config.serializer, injection);
   if (injection === 'per-row-await') wrapPublisherWithPerRowAwait();
   const injected =
@@ -64,6 +66,8 @@ async function main(): Promise<MeasuredUpdateAll> {
   const updater = runtime.updater({ serializer, ...(measure.maxAttempts !== undefined && { maxAttempts: measure.maxAttempts }) });
   // Outside the measured window: the schema check and the store's one-off conditional-write probe.
   await updater.check();
+  await runtime.store.conditionalWrites();
+  const startupMs = performance.now();
   if (measure.startGate) {
     process.stdout.write(`${READY_LINE}\n`);
     await waitForLine(GO_LINE);
@@ -76,7 +80,6 @@ async function main(): Promise<MeasuredUpdateAll> {
       })
     : undefined;
   const baselineRssKib = process.resourceUsage().maxRSS;
-  const startupMs = performance.now();
   counters.counting = true;
   hook?.enable();
   const cpuBefore = process.cpuUsage();

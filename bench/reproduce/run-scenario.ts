@@ -3,7 +3,7 @@ import type { ObjectStoreService, PostgresService } from '@storage-builder/servi
 import { loadResourceProfile } from '../harness/load-profiles';
 import { prefixOf, type Scenario, type ScenarioStatus } from '../harness/scenarios';
 import { childCommand, GO_LINE, READY_LINE, RESULT_MARKER, UPDATE_ALL_CHILD, updateAllChildEnv, type MeasuredUpdateAll } from '../harness/measured-child';
-import type { ChildResult } from './child-protocol';
+import type { ChildResult } from './scenario-result';
 
 export interface ScenarioRun {
   readonly scenario: Scenario;

@@ -2,5 +2,5 @@
 // without its HTTP API (the harness's measured children): importing it loads no server code.
 export { openWorkerRuntime } from './app/worker-runtime';
 export type { UpdaterOverrides, WorkerRuntime, WorkerRuntimeOptions } from './app/worker-runtime';
-export { parseRuntimeConfig } from './config/worker-config';
+export { parseRuntimeConfig, RUNTIME_VARIABLES } from './config/worker-config';
 export type { RuntimeConfig } from './config/worker-config';

@@ -37,10 +37,12 @@ export async function serializeEnumerableBatched<T>(
 /** The write-up's fix: one awaited call per batch of a size chosen from free memory. */
 export const batchedStrategy: SerializerStrategyDefinition = {
   reads: 'change-feed',
-  start: ({ batches, encoder, counters, finish, signal, batchSizing }) =>
-    pushedOutput(async (output) => {
+  start: ({ batches, encoder, counters, finish, signal, batchSizing }) => {
+    // Chosen before anything is written: bad sizing options fail the call, not the stream.
+    const batchSize = (counters.batchSize = chooseBatchSize(batchSizing));
+    return pushedOutput(async (output) => {
       let totals: SnapshotTotals | undefined;
-      await serializeEnumerableBatched(groups(batches), (counters.batchSize = chooseBatchSize(batchSizing)), async (batch) => {
+      await serializeEnumerableBatched(groups(batches), batchSize, async (batch) => {
         counters.serializeCalls++;
         throwIfAborted(signal);
         if (batch === null) {
@@ -59,7 +61,8 @@ export const batchedStrategy: SerializerStrategyDefinition = {
         await writeWithBackpressure(output, encoder.takeOutput());
       });
       return totals as SnapshotTotals;
-    }),
+    });
+  },
 };
 
 /** A feed batch as one group of items: its rows, then its tombstones. */

@@ -22,7 +22,7 @@ export type { SnapshotFormatErrorCode } from './snapshot-format-error';
 export { serializeSnapshot } from './serialize-snapshot';
 export { OUTPUT_HIGH_WATER_MARK } from './output-writer';
 export type { SnapshotItem } from './legacy-serializer';
-export { DEFAULT_SERIALIZER_STRATEGY, SERIALIZER_STRATEGIES, SERIALIZERS, serializerStrategy } from './serializer-registry';
+export { DEFAULT_SERIALIZER_STRATEGY, SERIALIZER_STRATEGIES, serializerStrategy } from './serializer-registry';
 export type { SerializerStrategy } from './serializer-registry';
 export type { SerializerStrategyDefinition, StrategyInput, StrategyOutput } from './serializer-strategy';
 export type { SerializeCounters, SerializedSnapshot, SerializeSnapshotOptions } from './serialize-types';
@@ -40,7 +40,7 @@ export {
 export type { BatchSizingOptions, MemoryFacts } from './memory-budget';
 
 // Object store
-export { SnapshotStore, DEFAULT_KEY_PREFIX, ObjectTooLargeError, resolveSnapshotStoreOptions } from './snapshot-store';
+export { SnapshotStore, DEFAULT_KEY_PREFIX, resolveSnapshotStoreOptions } from './snapshot-store';
 export type { ListedObject, ResolvedSnapshotStoreOptions, SnapshotLogger, SnapshotStoreOptions, TargetKeys } from './snapshot-store';
 export { uploadStream, DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, MAX_PARTS, MIN_PART_SIZE } from './multipart-upload';
 export type { StreamUploadInput, StreamUploadResult, UploadConditions } from './multipart-upload';

@@ -72,8 +72,11 @@ export function checksumHex(crc: number): string {
  * data or deleted as its garbage.
  */
 export function isDataObjectKey(directory: string, key: string): boolean {
-  return key.startsWith(directory) && /^g\d{8}-(?:base|delta)-[^/]*\.snap$/.test(key.slice(directory.length));
+  return key.startsWith(directory) && DATA_OBJECT_NAME.test(key.slice(directory.length));
 }
+
+/** The name of a data object inside its target's directory; the first group is the generation. */
+const DATA_OBJECT_NAME = /^g(\d{8})-(?:base|delta)-[^/]*\.snap$/;
 
 /**
  * Parses and validates a manifest's JSON, naming the first bad field; checks the chain is
@@ -175,7 +178,8 @@ export function droppedKeys(previous: SnapshotManifest | undefined, next: Snapsh
 
 /** The generation in a data object's key (`g00000042-base-….snap`), or undefined for other keys. */
 export function generationOfKey(key: string): number | undefined {
-  const match = /\/g(\d{8})-(?:base|delta)-[^/]*\.snap$/.exec(key);
+  const slash = key.lastIndexOf('/');
+  const match = slash < 0 ? null : DATA_OBJECT_NAME.exec(key.slice(slash + 1));
   return match ? Number(match[1]) : undefined;
 }
 

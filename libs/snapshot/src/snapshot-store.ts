@@ -51,7 +51,7 @@ export interface SnapshotStoreOptions {
   conditionalWrites?: 'detect' | 'none';
   /** @defaultValue warnings go to `console.warn` */
   logger?: SnapshotLogger;
-  /** Waits between retries of a 409; tests inject an instant one. @defaultValue `timers/promises` setTimeout */
+  /** Waits before a manifest that could not be parsed is read once more; tests inject an instant one. @defaultValue `timers/promises` setTimeout */
   sleep?: (ms: number) => Promise<void>;
 }
 

@@ -22,13 +22,19 @@ export class CopyTextParser {
   /** Characters searched for a newline so far: one per character of input when parsing is linear. */
   scannedChars = 0;
 
+  /** The next newline in `text` at or after `from` (-1: none), counting what the search reads. */
+  private newline(text: string, from: number): number {
+    const at = text.indexOf('\n', from);
+    this.scannedChars += (at === -1 ? text.length : at + 1) - from;
+    return at;
+  }
+
   constructor(private readonly columnCount: number) {}
 
   /** Rows completed by `chunk`, appended to `into`. */
   push(chunk: Buffer, into: RowValues[]): void {
     const text = this.decoder.write(chunk);
-    this.scannedChars += text.length;
-    let end = text.indexOf('\n');
+    let end = this.newline(text, 0);
     if (end === -1) {
       if (text.length > 0) this.pending.push(text);
       return;
@@ -39,12 +45,12 @@ export class CopyTextParser {
       into.push(this.parseLine(this.pending.join('')));
       this.pending = [];
       start = end + 1;
-      end = text.indexOf('\n', start);
+      end = this.newline(text, start);
     }
     while (end !== -1) {
       into.push(this.parseLine(text.slice(start, end)));
       start = end + 1;
-      end = text.indexOf('\n', start);
+      end = this.newline(text, start);
     }
     if (start < text.length) this.pending.push(text.slice(start));
   }

@@ -15,7 +15,7 @@ export type { HorizonReport, OldestTransaction } from './horizon-report';
 export { feedRowsCopy } from './feed-queries';
 export { LegacyDataProvider } from './legacy-provider';
 export type { LegacyProviderOptions, OnDeleted, OnNewVersion, OnUpdated } from './legacy-provider';
-export { parseDataProfile, rowsOfKind, rowsPerClient, MAX_CLIENTS, MAX_TEXT_WIDTH } from './data-profile';
+export { parseDataProfile, rowsOfKind, MAX_CLIENTS, MAX_TEXT_WIDTH } from './data-profile';
 export type { DataProfile } from './data-profile';
 export { seedDatabase } from './seeder';
 export type { SeedResult } from './seeder';

@@ -70,11 +70,7 @@ export class StorageUpdater {
       } finally {
         client.release();
       }
-      const { tracker, store } = this.options;
-      // The store's one-off conditional-write probe, here so that no target's timing pays for it.
-      await store.conditionalWrites().catch((error: unknown) => {
-        this.options.logger.log('warn', 'the snapshot bucket cannot be used yet; each target tries it again', { error: errorMessage(error) });
-      });
+      const { tracker } = this.options;
       await tracker?.check().catch((error: unknown) => {
         this.options.logger.log('warn', 'the version tracker cannot be reached; each target starts from its manifest', { tracker: tracker.kind, error: errorMessage(error) });
       });

@@ -1,6 +1,7 @@
 /**
- * A client id that is not in the source's clients table. Callers that answer a user (the
- * CLI's `--client`, the API's `/clients/:id/…`) turn it into their own bad-input answer.
+ * A client id that is not in the source's clients table, from `update` and `verify`; the CLI
+ * answers it as bad input (`--client N is not in …`, exit 2). The API asks `hasClient` first,
+ * since it answers before its run starts.
  */
 export class UnknownClientError extends Error {
   override readonly name = 'UnknownClientError';

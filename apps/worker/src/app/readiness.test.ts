@@ -18,16 +18,23 @@ describe('ReadinessProbe', () => {
     expect(lines).toEqual([{ level: 'warn', message: 'readiness check failed', fields: { check: 'database', error: 'role "leakuser" does not exist' } }]);
   });
 
-  it('runs the checks once for a burst of calls, and again once the answer is old', async () => {
+  it('runs the checks once for a burst of calls, however long they take, and again once the answer is old', async () => {
     let runs = 0;
     let now = 0;
-    const probe = new ReadinessProbe({ database: async () => void runs++ }, recordingLogger().logger, { cacheMs: 1000, now: () => now });
-    await Promise.all([probe.report(), probe.report(), probe.report()]);
-    now = 999;
+    let answer!: () => void;
+    const probe = new ReadinessProbe({ database: () => (runs++, new Promise<void>((resolve) => (answer = resolve))) }, recordingLogger().logger, { cacheMs: 1000, now: () => now });
+    const burst = [probe.report(), probe.report()];
+    now = 5000; // still in flight: no second run beside it
+    burst.push(probe.report());
+    answer();
+    await Promise.all(burst);
+    now = 5999;
     await probe.report();
     expect(runs).toBe(1);
-    now = 1000;
-    await probe.report();
+    now = 6000;
+    const next = probe.report();
+    answer();
+    await next;
     expect(runs).toBe(2);
   });
 

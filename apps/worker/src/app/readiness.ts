@@ -15,7 +15,8 @@ export type ReadinessCheck = (signal: AbortSignal) => Promise<void>;
  * time, and its answer is reused for {@link READINESS_CACHE_MS}.
  */
 export class ReadinessProbe {
-  private last: { at: number; report: Promise<ReadinessReport> } | undefined;
+  /** The checks in flight, or the last answer and when it came. */
+  private last: { report: Promise<ReadinessReport>; settledAt: number | undefined } | undefined;
 
   constructor(
     private readonly checks: Readonly<Record<string, ReadinessCheck>>,
@@ -24,9 +25,13 @@ export class ReadinessProbe {
   ) {}
 
   report(): Promise<ReadinessReport> {
-    const now = (this.options.now ?? Date.now)();
-    if (!this.last || now - this.last.at >= (this.options.cacheMs ?? READINESS_CACHE_MS)) this.last = { at: now, report: this.run() };
-    return this.last.report;
+    const now = this.options.now ?? Date.now;
+    const { last } = this;
+    if (last && (last.settledAt === undefined || now() - last.settledAt < (this.options.cacheMs ?? READINESS_CACHE_MS))) return last.report;
+    const current = { report: this.run(), settledAt: undefined as number | undefined };
+    void current.report.then(() => (current.settledAt = now()));
+    this.last = current;
+    return current.report;
   }
 
   private async run(): Promise<ReadinessReport> {

@@ -56,7 +56,7 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
   const runtimeMetrics = new RuntimeMetrics();
   releases.push('runtime metrics', () => runtimeMetrics.stop());
 
-  const runtime = openWorkerRuntime(config, { logger, extraParallelTargets: config.mode === 'distributed' ? config.workerConcurrency : 0 });
+  const runtime = openWorkerRuntime(config, { logger, extraParallelTargets: config.workerConcurrency });
   releases.push('database pool, S3 client and version tracker', () => runtime.close());
   const { s3 } = runtime;
   const multipart = new MultipartTracker((event) => metrics.multipartEvent(event));

@@ -1,5 +1,5 @@
 import type { Logger } from '@storage-builder/updater';
-import type { RuntimeConfig, WorkerConfig } from './worker-config';
+import type { RuntimeConfig } from './worker-config';
 
 /** A URL without its password, for logs and error messages: postgres://app:***@db:5432/source. */
 export function redactUrl(text: string): string {
@@ -62,6 +62,6 @@ export function redactingLogger(inner: Logger, secrets: readonly string[]): Logg
 }
 
 /** What a process with this configuration must never print: the control token, the URLs' passwords, the AWS secrets. */
-export function configSecrets(config: RuntimeConfig | WorkerConfig): string[] {
-  return secretsOf(['controlToken' in config ? config.controlToken : undefined, config.databaseUrl, config.redisUrl, config.s3.credentials?.secretAccessKey, config.s3.credentials?.sessionToken]);
+export function configSecrets(config: RuntimeConfig & { controlToken?: string }): string[] {
+  return secretsOf([config.controlToken, config.databaseUrl, config.redisUrl, config.s3.credentials?.secretAccessKey, config.s3.credentials?.sessionToken]);
 }

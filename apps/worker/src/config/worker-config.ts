@@ -141,6 +141,30 @@ function keyPrefix(env: Env, name: string, fallback: string): string {
   return text;
 }
 
+/** Every variable {@link parseRuntimeConfig} reads. */
+export const RUNTIME_VARIABLES = [
+  'DATABASE_URL',
+  'S3_BUCKET',
+  'S3_ENDPOINT',
+  'S3_REGION',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'S3_PREFIX',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'S3_SOCKET_TIMEOUT_SECONDS',
+  'SERIALIZER',
+  'COMPRESSION',
+  'PARALLELISM',
+  'INCREMENTAL',
+  'TRACKER',
+  'TRACKER_KEY_PREFIX',
+  'REDIS_URL',
+  'LEASE_TTL_SECONDS',
+  'LOG_LEVEL',
+] as const;
+
 /**
  * Reads and validates what the updater's runtime needs from environment variables. Pure: the
  * first invalid or missing variable throws a {@link ConfigError} that names it and the fix.

@@ -23,8 +23,7 @@ export class StallingStore extends SnapshotStore {
 
   override async putSmall(key: string, body: string, conditions?: { ifMatch?: string; ifNoneMatch?: boolean }): Promise<string> {
     this.stall('A putting a manifest (inside the fence)');
-    const etag = await super.putSmall(key, body, conditions);
-    return etag;
+    return super.putSmall(key, body, conditions);
   }
 
   override async deleteQuietly(target: Target, keys: readonly string[]): Promise<string[]> {
