@@ -10,8 +10,8 @@ import nx from '@nx/eslint-plugin';
 const model = ['layer:model'];
 const source = [...model, 'layer:source'];
 const snapshot = [...model, 'layer:snapshot'];
-const tracker = [...snapshot, 'layer:tracker'];
-const updater = [...source, ...tracker, 'layer:updater'];
+const tracker = [...model, 'layer:tracker'];
+const updater = [...source, ...snapshot, ...tracker, 'layer:updater'];
 const app = [...updater, 'layer:platform'];
 const harness = [...app, 'layer:services', 'layer:app', 'layer:sandbox'];
 
@@ -24,8 +24,8 @@ function boundaries({ withServices }) {
       { sourceTag: 'layer:model', onlyDependOnLibsWithTags: [] },
       { sourceTag: 'layer:source', onlyDependOnLibsWithTags: [...model, ...services] },
       { sourceTag: 'layer:snapshot', onlyDependOnLibsWithTags: [...model, ...services] },
-      { sourceTag: 'layer:tracker', onlyDependOnLibsWithTags: [...snapshot, ...services] },
-      { sourceTag: 'layer:updater', onlyDependOnLibsWithTags: [...source, ...tracker, ...services] },
+      { sourceTag: 'layer:tracker', onlyDependOnLibsWithTags: [...model, ...services] },
+      { sourceTag: 'layer:updater', onlyDependOnLibsWithTags: [...source, ...snapshot, ...tracker, ...services] },
       { sourceTag: 'layer:services', onlyDependOnLibsWithTags: ['layer:platform'] },
       { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: [] },
       { sourceTag: 'layer:sandbox', onlyDependOnLibsWithTags: ['layer:platform'] },

@@ -4,4 +4,3 @@ export type { RedisVersionTrackerOptions } from './redis-version-tracker';
 export { PostgresVersionTracker, DEFAULT_VERSION_TABLE } from './postgres-version-tracker';
 export type { PostgresVersionTrackerOptions } from './postgres-version-tracker';
 export { decodeTrackedVersion, encodeTrackedVersion } from './tracked-version-codec';
-export { ManifestVersionTracker } from './manifest-version-tracker';
