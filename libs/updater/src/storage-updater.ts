@@ -115,6 +115,7 @@ export class StorageUpdater {
       await this.assertClientExists(id);
       clientIds = [id];
     }
+    await this.probeStore();
     const runId = options.runId ?? randomUUID();
     const targets = targetsOf(clientIds);
     const startedAt = clock();
@@ -129,6 +130,17 @@ export class StorageUpdater {
     const summary = summarizeVerify(runId, startedAt, clock().getTime() - startedAt.getTime(), results);
     logger.log(summary.broken > 0 ? 'warn' : 'info', 'verify finished', { runId, ok: summary.ok, healed: summary.healed, broken: summary.broken, held: summary.held, absent: summary.absent, targets: targets.length });
     return summary;
+  }
+
+  /**
+   * The store's one-off conditional-write probe (remembered by the store), before a run's
+   * first target: its warning tells whoever runs it that the store cannot guard commits
+   * itself, even on a run that commits nothing, and no target's timing pays for it.
+   */
+  private async probeStore(): Promise<void> {
+    await this.options.store.conditionalWrites().catch((error: unknown) => {
+      this.options.logger.log('warn', 'the snapshot bucket cannot be probed yet; each target tries again', { error: errorMessage(error) });
+    });
   }
 
   /** Whether the source's clients table has this id; the API asks before it accepts a run. */
@@ -147,6 +159,7 @@ export class StorageUpdater {
   }
 
   async runTargets(targets: readonly Target[], options: RunOptions = {}): Promise<RunSummary> {
+    await this.probeStore();
     const { logger, clock, parallelism } = this.options;
     const runId = options.runId ?? randomUUID();
     const emit = (event: ProgressEvent) => {
