@@ -1,7 +1,7 @@
 import type { ChangeBatch, RowValues } from '@storage-builder/data-model';
 import { chooseBatchSize } from './memory-budget';
 import type { SnapshotTotals } from './snapshot-encoder';
-import { pushedOutput, throwIfAborted, writeWithBackpressure } from './output-writer';
+import { endFile, pushedOutput, throwIfAborted, writeEncoded } from './output-writer';
 import type { SerializerStrategyDefinition } from './serializer-strategy';
 
 /** A deleted key inside a batch; rows go in bare so batching allocates nothing per row. */
@@ -37,7 +37,8 @@ export async function serializeEnumerableBatched<T>(
 /** The write-up's fix: one awaited call per batch of a size chosen from free memory. */
 export const batchedStrategy: SerializerStrategyDefinition = {
   reads: 'change-feed',
-  start: ({ batches, encoder, counters, finish, signal, batchSizing }) => {
+  start: (input) => {
+    const { batches, encoder, counters, signal, batchSizing } = input;
     // Chosen before anything is written: bad sizing options fail the call, not the stream.
     const batchSize = (counters.batchSize = chooseBatchSize(batchSizing));
     return pushedOutput(async (output) => {
@@ -46,9 +47,7 @@ export const batchedStrategy: SerializerStrategyDefinition = {
         counters.serializeCalls++;
         throwIfAborted(signal);
         if (batch === null) {
-          totals = finish();
-          await writeWithBackpressure(output, encoder.takeOutput());
-          output.end();
+          totals = await endFile(output, input);
           return;
         }
         for (let i = 0; i < batch.length; i++) {
@@ -56,9 +55,7 @@ export const batchedStrategy: SerializerStrategyDefinition = {
           if (Array.isArray(item)) encoder.addRow(item as RowValues);
           else encoder.addTombstone((item as BatchedTombstone).tombstone);
         }
-        counters.rows = encoder.counts.rows;
-        counters.tombstones = encoder.counts.tombstones;
-        await writeWithBackpressure(output, encoder.takeOutput());
+        await writeEncoded(output, input);
       });
       return totals as SnapshotTotals;
     });

@@ -1,6 +1,6 @@
 import type { ChangeBatch } from '@storage-builder/data-model';
 import type { SnapshotTotals } from './snapshot-encoder';
-import { pushedOutput, throwIfAborted, writeWithBackpressure } from './output-writer';
+import { endFile, pushedOutput, throwIfAborted, writeEncoded } from './output-writer';
 import type { SerializerStrategyDefinition } from './serializer-strategy';
 
 /** A record as the incident's callback provider handed it over: a row, or the key of a deleted row. */
@@ -24,23 +24,20 @@ export async function serializeEnumerable<T>(
 /** The incident's strategy, reading what the incident's callback provider yields, one record per call. */
 export const legacyStrategy: SerializerStrategyDefinition = {
   reads: 'legacy-provider',
-  start: ({ batches, encoder, counters, finish, signal }) =>
+  start: (input) =>
     pushedOutput(async (output) => {
+      const { batches, encoder, counters, signal } = input;
       let totals: SnapshotTotals | undefined;
       await serializeEnumerable(flattenForCallbacks(batches), async (item) => {
         counters.serializeCalls++;
         throwIfAborted(signal);
         if (item === null) {
-          totals = finish();
-          await writeWithBackpressure(output, encoder.takeOutput());
-          output.end();
+          totals = await endFile(output, input);
           return;
         }
         if ('row' in item) encoder.addRow(item.row);
         else encoder.addTombstone(item.tombstone);
-        counters.rows = encoder.counts.rows;
-        counters.tombstones = encoder.counts.tombstones;
-        await writeWithBackpressure(output, encoder.takeOutput());
+        await writeEncoded(output, input);
       });
       return totals as SnapshotTotals;
     }),

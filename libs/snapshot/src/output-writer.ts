@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { PassThrough, type Writable } from 'node:stream';
 import type { SnapshotTotals } from './snapshot-encoder';
-import type { StrategyOutput } from './serializer-strategy';
+import type { StrategyInput, StrategyOutput } from './serializer-strategy';
 
 /** Output stream buffer: enough to keep an upload busy, small next to a multipart part. */
 export const OUTPUT_HIGH_WATER_MARK = 1024 * 1024;
@@ -35,4 +35,24 @@ export function pushedOutput(write: (output: Writable) => Promise<SnapshotTotals
   const totals = write(output);
   totals.catch((error: unknown) => output.destroy(error instanceof Error ? error : new Error(String(error))));
   return { stream: output, totals };
+}
+
+/** Copies the encoder's counts into the strategy's counters, which progress reports read mid-file. */
+export function syncCounts({ encoder, counters }: Pick<StrategyInput, 'encoder' | 'counters'>): void {
+  counters.rows = encoder.counts.rows;
+  counters.tombstones = encoder.counts.tombstones;
+}
+
+/** Syncs the counts and writes what the encoder produced since the last write. */
+export async function writeEncoded(output: Writable, input: Pick<StrategyInput, 'encoder' | 'counters'>): Promise<void> {
+  syncCounts(input);
+  await writeWithBackpressure(output, input.encoder.takeOutput());
+}
+
+/** Ends the file: the trailer is written and `output` ended; returns the file's totals. */
+export async function endFile(output: Writable, { encoder, finish }: Pick<StrategyInput, 'encoder' | 'finish'>): Promise<SnapshotTotals> {
+  const totals = finish();
+  await writeWithBackpressure(output, encoder.takeOutput());
+  output.end();
+  return totals;
 }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { SnapshotTotals } from './snapshot-encoder';
-import { OUTPUT_HIGH_WATER_MARK, throwIfAborted } from './output-writer';
+import { OUTPUT_HIGH_WATER_MARK, syncCounts, throwIfAborted } from './output-writer';
 import type { SerializerStrategyDefinition, StrategyInput } from './serializer-strategy';
 
 /** Rows encoded between two yields: one default frame, so a huge feed batch neither blocks long nor buffers much. */
@@ -27,7 +27,8 @@ export const streamingStrategy: SerializerStrategyDefinition = {
   },
 };
 
-async function* streamingChunks({ batches, encoder, counters, finish, signal }: StrategyInput, onDone: (totals: SnapshotTotals) => void): AsyncGenerator<Buffer> {
+async function* streamingChunks(input: StrategyInput, onDone: (totals: SnapshotTotals) => void): AsyncGenerator<Buffer> {
+  const { batches, encoder, counters, finish, signal } = input;
   for await (const batch of batches) {
     throwIfAborted(signal);
     const rows = batch.rows;
@@ -40,8 +41,7 @@ async function* streamingChunks({ batches, encoder, counters, finish, signal }: 
       counters.serializeCalls++;
       encoder.addTombstones(batch.tombstones);
     }
-    counters.rows = encoder.counts.rows;
-    counters.tombstones = encoder.counts.tombstones;
+    syncCounts(input);
     if (encoder.bufferedBytes > 0) yield encoder.takeOutput();
   }
   throwIfAborted(signal);
