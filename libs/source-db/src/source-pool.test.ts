@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RowValues } from '@storage-builder/data-model';
@@ -8,6 +7,7 @@ import { feedRowsCopy } from './feed-queries';
 import { migrate } from './migrate';
 import { createSourcePool } from './source-pool';
 import { drain } from './testing/materialize';
+import { psqlAvailable, psqlCopy } from './testing/psql';
 import { migratedDatabase, type MigratedDatabase } from './testing/migrated-database';
 
 const CLIENT = 1;
@@ -33,10 +33,6 @@ async function feedRows(source: pg.Pool | pg.ClientBase, clientId = CLIENT): Pro
   return (await drain(feed)).flatMap((batch) => batch.rows);
 }
 
-function psqlAvailable(): boolean {
-  return spawnSync('psql', ['--version']).status === 0;
-}
-
 describe('source text through the change feed', () => {
   it('reads é, 漢字 and emoji as the UTF-8 bytes the server holds', async () => {
     const rows = await feedRows(db.pool);
@@ -48,15 +44,8 @@ describe('source text through the change feed', () => {
   });
 
   it.skipIf(!psqlAvailable())('reads the same values that psql prints for the same COPY', async () => {
-    const copy = feedRowsCopy(CLIENT, 'entities', null);
-    const psql = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-c', copy], {
-      env: { ...process.env, PGCLIENTENCODING: 'UTF8' },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    expect(psql.stderr.toString()).toBe('');
-    expect(psql.status).toBe(0);
     // COPY text format; these values hold no tab, newline or backslash, so only \N needs undoing.
-    const printed = psql.stdout
+    const printed = psqlCopy(db.url, feedRowsCopy(CLIENT, 'entities', null))
       .toString('utf8')
       .split('\n')
       .filter((line) => line.length > 0)
