@@ -10,7 +10,7 @@
 //                                             the serializer (SnapshotPublisher#publish is
 //                                             wrapped in the child; the diagnostic pass feeds
 //                                             the serializer the same way).
-import type { ChangeBatch } from '@storage-builder/data-model';
+import { rowCount, type ChangeBatch } from '@storage-builder/data-model';
 import { SnapshotPublisher, type PublishInput, type SerializerStrategy } from '@storage-builder/snapshot';
 
 export const INJECT_VARIABLE = 'GATE_INJECT_REGRESSION';
@@ -33,7 +33,7 @@ export function strategyFor(wanted: SerializerStrategy, injection: Injection | u
 /** The batches, handed over with one awaited promise per row. */
 export async function* withPerRowAwait(batches: AsyncIterable<ChangeBatch> | Iterable<ChangeBatch>): AsyncGenerator<ChangeBatch> {
   for await (const batch of batches) {
-    for (let i = 0; i < batch.rows.length; i++) await Promise.resolve(i);
+    for (let i = rowCount(batch.rows); i > 0; i--) await Promise.resolve(i);
     yield batch;
   }
 }

@@ -3,18 +3,18 @@
 import { createHook } from 'node:async_hooks';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { KIND_SCHEMAS, parseWatermark, type ChangeBatch, type RowValues } from '@storage-builder/data-model';
+import { KIND_SCHEMAS, parseWatermark, type ChangeBatch, type RowValues, type ValueBatch } from '@storage-builder/data-model';
 import { serializeSnapshot, snapshotHeader, type Compression, type SerializerStrategy } from '@storage-builder/snapshot';
 
 /** Deterministic raw-data rows (KIND_SCHEMAS['raw-data'] shape, PostgreSQL text form), cut into feed batches. */
-export function generateFeed(count: number, feedBatch: number, seed = 12345): ChangeBatch[] {
+export function generateFeed(count: number, feedBatch: number, seed = 12345): ValueBatch[] {
   const columns = KIND_SCHEMAS['raw-data'].columns.length;
   let state = seed;
   const random = () => {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;
     return state / 4294967296;
   };
-  const batches: ChangeBatch[] = [];
+  const batches: ValueBatch[] = [];
   let rows: RowValues[] = [];
   for (let i = 0; i < count; i++) {
     const row = [

@@ -1,3 +1,5 @@
+import { isCopyText, type CopyTextRows } from './copy-text';
+
 /**
  * One row of a kind: its values in `KindSchema.columns` order, each in PostgreSQL's text
  * output form as `COPY ... TO STDOUT` prints it with `DateStyle = ISO` (booleans `t`/`f`,
@@ -9,8 +11,19 @@ export type RowValues = readonly (string | null)[];
 /** The key of a deleted row: the `id` in text form. */
 export type RowKey = string;
 
-/** What the change feed hands to a serializer: upserted rows and deleted keys. */
+/**
+ * What the change feed hands to a serializer: upserted rows, as values or as the COPY text
+ * they were read as (see `CopyTextRows`), and deleted keys.
+ */
 export interface ChangeBatch {
-  readonly rows: readonly RowValues[];
+  readonly rows: readonly RowValues[] | CopyTextRows;
   readonly tombstones: readonly RowKey[];
+}
+
+/** A change batch whose rows are values (what the feed yields unless asked for COPY text). */
+export type ValueBatch = ChangeBatch & { readonly rows: readonly RowValues[] };
+
+/** Whether a batch holds any row or tombstone. */
+export function hasChanges(batch: ChangeBatch): boolean {
+  return batch.tombstones.length > 0 || (isCopyText(batch.rows) ? batch.rows.copyText.length > 0 : batch.rows.length > 0);
 }

@@ -2,7 +2,7 @@ import type { ChangeBatch, RowValues } from '@storage-builder/data-model';
 import { chooseBatchSize } from './memory-budget';
 import type { SnapshotTotals } from './snapshot-encoder';
 import { endFile, pushedOutput, throwIfAborted, writeEncoded } from './output-writer';
-import type { SerializerStrategyDefinition } from './serializer-strategy';
+import { rowValuesOf, type SerializerStrategyDefinition } from './serializer-strategy';
 
 /** A deleted key inside a batch; rows go in bare so batching allocates nothing per row. */
 interface BatchedTombstone {
@@ -37,6 +37,7 @@ export async function serializeEnumerableBatched<T>(
 /** The write-up's fix: one awaited call per batch of a size chosen from free memory. */
 export const batchedStrategy: SerializerStrategyDefinition = {
   reads: 'change-feed',
+  rowsAs: 'values',
   start: (input) => {
     const { batches, encoder, counters, signal, batchSizing } = input;
     // Chosen before anything is written: bad sizing options fail the call, not the stream.
@@ -65,7 +66,8 @@ export const batchedStrategy: SerializerStrategyDefinition = {
 /** A feed batch as one group of items: its rows, then its tombstones. */
 async function* groups(batches: AsyncIterable<ChangeBatch> | Iterable<ChangeBatch>): AsyncGenerator<readonly BatchItem[]> {
   for await (const batch of batches) {
-    if (batch.tombstones.length === 0) yield batch.rows;
-    else yield [...batch.rows, ...batch.tombstones.map((tombstone) => ({ tombstone }))];
+    const rows = rowValuesOf(batch, 'batched');
+    if (batch.tombstones.length === 0) yield rows;
+    else yield [...rows, ...batch.tombstones.map((tombstone) => ({ tombstone }))];
   }
 }

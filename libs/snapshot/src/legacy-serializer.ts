@@ -1,10 +1,10 @@
-import type { ChangeBatch } from '@storage-builder/data-model';
+import type { ChangeBatch, RowValues } from '@storage-builder/data-model';
 import type { SnapshotTotals } from './snapshot-encoder';
 import { endFile, pushedOutput, throwIfAborted, writeEncoded } from './output-writer';
-import type { SerializerStrategyDefinition } from './serializer-strategy';
+import { rowValuesOf, type SerializerStrategyDefinition } from './serializer-strategy';
 
 /** A record as the incident's callback provider handed it over: a row, or the key of a deleted row. */
-export type SnapshotItem = { readonly row: ChangeBatch['rows'][number] } | { readonly tombstone: string };
+export type SnapshotItem = { readonly row: RowValues } | { readonly tombstone: string };
 
 /**
  * A port of the incident's `SerializeHelper.SerializeEnumerable`: one awaited
@@ -24,6 +24,7 @@ export async function serializeEnumerable<T>(
 /** The incident's strategy, reading what the incident's callback provider yields, one record per call. */
 export const legacyStrategy: SerializerStrategyDefinition = {
   reads: 'legacy-provider',
+  rowsAs: 'values',
   start: (input) =>
     pushedOutput(async (output) => {
       const { batches, encoder, counters, signal } = input;
@@ -49,7 +50,7 @@ export const legacyStrategy: SerializerStrategyDefinition = {
  */
 async function* flattenForCallbacks(batches: AsyncIterable<ChangeBatch> | Iterable<ChangeBatch>): AsyncGenerator<SnapshotItem> {
   for await (const batch of batches) {
-    for (const row of batch.rows) yield { row };
+    for (const row of rowValuesOf(batch, 'legacy')) yield { row };
     for (const tombstone of batch.tombstones) yield { tombstone };
   }
 }

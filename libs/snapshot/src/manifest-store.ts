@@ -29,7 +29,8 @@ export type CommitGuard = 'conditional' | 'read-check';
  */
 export interface CommitFence {
   readonly token: number;
-  fence<T>(commit: () => Promise<T>): Promise<T>;
+  /** Runs `commit`, the write of `committing`, inside the fence; the fence may record what it commits. */
+  fence<T>(commit: () => Promise<T>, committing: Pick<SnapshotManifest, 'watermark'>): Promise<T>;
 }
 
 /** For a single writer per target (tests, tools): token 0, no critical section. */
@@ -110,5 +111,5 @@ export async function commitManifest(
       }
       throw error;
     }
-  });
+  }, next);
 }

@@ -7,7 +7,8 @@ import { SnapshotFormatError } from './snapshot-format-error';
  * tombstone one value. Varints keep the common short value at one byte of overhead.
  */
 export class PayloadBuilder {
-  private buffer: Buffer;
+  /** Where the payload is built; `grow` replaces it, so hold it only between writes. */
+  buffer: Buffer;
   length = 0;
 
   constructor(initialCapacity: number) {
@@ -49,20 +50,36 @@ export class PayloadBuilder {
   }
 
   private writeVarint(value: number): void {
-    let rest = value;
-    while (rest >= 0x80) {
-      this.buffer[this.length++] = (rest & 0x7f) | 0x80;
-      rest = Math.floor(rest / 128);
-    }
-    this.buffer[this.length++] = rest;
+    this.length = writeVarintAt(this.buffer, this.length, value);
   }
 
-  private ensure(extra: number): void {
-    if (this.length + extra <= this.buffer.length) return;
+  /** Makes room for `extra` more bytes after `length`; returns the (possibly new) buffer. */
+  ensure(extra: number): Buffer {
+    if (this.length + extra <= this.buffer.length) return this.buffer;
     const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + extra));
     this.buffer.copy(grown, 0, 0, this.length);
     this.buffer = grown;
+    return grown;
   }
+}
+
+/** Bytes of the LEB128 varint of `value`. */
+export function varintBytes(value: number): number {
+  let bytes = 1;
+  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 128)) bytes++;
+  return bytes;
+}
+
+/** Writes the LEB128 varint of `value` at `offset`; returns the offset after it. */
+export function writeVarintAt(buffer: Buffer, offset: number, value: number): number {
+  let at = offset;
+  let rest = value;
+  while (rest >= 0x80) {
+    buffer[at++] = (rest & 0x7f) | 0x80;
+    rest = Math.floor(rest / 128);
+  }
+  buffer[at++] = rest;
+  return at;
 }
 
 /** Reads values back from one frame's payload, refusing anything that runs past its end. */
@@ -98,6 +115,13 @@ class PayloadCursor {
   corrupt(why: string): SnapshotFormatError {
     return new SnapshotFormatError('corrupt-frame', `frame payload is malformed: ${why}`, this.frameOffset);
   }
+}
+
+/** The value that starts at `offset` of a payload (which must hold one there). */
+export function valueAt(payload: Buffer, offset: number): string | null {
+  const cursor = new PayloadCursor(payload, 0);
+  cursor.position = offset;
+  return cursor.readValue();
 }
 
 export function decodeRows(payload: Buffer, count: number, columns: number, frameOffset: number): RowValues[] {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ChangeBatch } from '@storage-builder/data-model';
+import { isCopyText, type ChangeBatch, type RowValues } from '@storage-builder/data-model';
 import type { BatchSizingOptions } from './memory-budget';
 import type { SnapshotEncoder, SnapshotTotals } from './snapshot-encoder';
 import type { SerializeCounters } from './serialize-types';
@@ -33,5 +33,16 @@ export interface SerializerStrategyDefinition {
    * incident's callback provider (the legacy path is measured as it was).
    */
   readonly reads: 'change-feed' | 'legacy-provider';
+  /**
+   * The form of rows it takes from the change feed: values, or the COPY text they were read
+   * as (the encoder turns those bytes into payload without a string per value).
+   */
+  readonly rowsAs: 'values' | 'copy-text';
   start(input: StrategyInput): StrategyOutput;
+}
+
+/** A batch's rows as values, for the strategies that read that form (`rowsAs: 'values'`). */
+export function rowValuesOf(batch: ChangeBatch, strategy: string): readonly RowValues[] {
+  if (isCopyText(batch.rows)) throw new Error(`the ${strategy} serializer reads rows as values, not COPY text: open the change feed with rowsAs: 'values'`);
+  return batch.rows;
 }

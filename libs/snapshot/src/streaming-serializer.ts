@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { isCopyText } from '@storage-builder/data-model';
 import type { SnapshotTotals } from './snapshot-encoder';
 import { OUTPUT_HIGH_WATER_MARK, syncCounts, throwIfAborted } from './output-writer';
 import type { SerializerStrategyDefinition, StrategyInput } from './serializer-strategy';
@@ -13,6 +14,7 @@ export const STREAMING_SLICE_ROWS = 4096;
  */
 export const streamingStrategy: SerializerStrategyDefinition = {
   reads: 'change-feed',
+  rowsAs: 'copy-text',
   start(input) {
     let resolveTotals!: (totals: SnapshotTotals) => void;
     let rejectTotals!: (error: unknown) => void;
@@ -32,10 +34,16 @@ async function* streamingChunks(input: StrategyInput, onDone: (totals: SnapshotT
   for await (const batch of batches) {
     throwIfAborted(signal);
     const rows = batch.rows;
-    for (let start = 0; start < rows.length; start += STREAMING_SLICE_ROWS) {
+    if (isCopyText(rows)) {
+      // One chunk of the COPY stream: a few hundred KiB at most, encoded in one step.
       counters.serializeCalls++;
-      encoder.addRows(rows, start, Math.min(rows.length, start + STREAMING_SLICE_ROWS));
-      if (encoder.bufferedBytes > 0) yield encoder.takeOutput();
+      encoder.addCopyText(rows);
+    } else {
+      for (let start = 0; start < rows.length; start += STREAMING_SLICE_ROWS) {
+        counters.serializeCalls++;
+        encoder.addRows(rows, start, Math.min(rows.length, start + STREAMING_SLICE_ROWS));
+        if (encoder.bufferedBytes > 0) yield encoder.takeOutput();
+      }
     }
     if (batch.tombstones.length > 0) {
       counters.serializeCalls++;

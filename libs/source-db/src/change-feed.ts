@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import copyStreams from 'pg-copy-streams';
-import { KIND_SCHEMAS, compareWatermarks, parseWatermark, type ChangeBatch, type RowValues, type Target, type Watermark } from '@storage-builder/data-model';
+import { KIND_SCHEMAS, compareWatermarks, parseWatermark, type ChangeBatch, type CopyTextRows, type RowValues, type Target, type ValueBatch, type Watermark } from '@storage-builder/data-model';
+import { CopyOutRows } from './copy-out-rows';
 import { CopyTextParser } from './copy-text-parser';
 import { copyOut, feedRowsQuery, feedTombstonesQuery } from './feed-queries';
 import { resolveChangeFeedOptions, type ChangeFeedOptions, type ResolvedChangeFeedOptions } from './feed-options';
@@ -13,7 +13,7 @@ import { SOURCE_CLIENT_ENCODING } from './source-pool';
  * One read of a target's changes, inside one `REPEATABLE READ READ ONLY` transaction that
  * stays open until the batches are drained or `close()` is called.
  */
-export interface ChangeFeed extends AsyncDisposable {
+export interface ChangeFeed<Batch extends ChangeBatch = ValueBatch> extends AsyncDisposable {
   readonly target: Target;
   /** What was asked for: `null` is a full read. */
   readonly since: Watermark | null;
@@ -24,14 +24,13 @@ export interface ChangeFeed extends AsyncDisposable {
    */
   readonly watermark: Watermark;
   readonly horizon: HorizonReport;
-  /** Rows and tombstones delivered so far. */
-  readonly delivered: { readonly rows: number; readonly tombstones: number };
   /**
-   * Upserted rows (in id order, values as PostgreSQL text output), then the keys deleted
+   * Upserted rows (in id order, as values in PostgreSQL's text output or as the COPY text
+   * lines, see `rowsAs`), then the keys deleted
    * since `since` (none on a full read). Iterate once; the transaction commits at the end.
    * Leaving the loop early ends the read (and, for a pooled connection, closes it).
    */
-  batches(): AsyncIterable<ChangeBatch>;
+  batches(): AsyncIterable<Batch>;
   /** Ends the transaction if still open. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -42,7 +41,9 @@ export interface ChangeFeed extends AsyncDisposable {
  * watermark. Rows are read when `batches()` is iterated, through `COPY ... TO STDOUT`,
  * with memory bounded by the batch size.
  */
-export async function openChangeFeed(options: ChangeFeedOptions): Promise<ChangeFeed> {
+export function openChangeFeed(options: ChangeFeedOptions & { rowsAs?: 'values' }): Promise<ChangeFeed>;
+export function openChangeFeed(options: ChangeFeedOptions): Promise<ChangeFeed<ChangeBatch>>;
+export async function openChangeFeed(options: ChangeFeedOptions): Promise<ChangeFeed<ChangeBatch>> {
   const resolved = resolveChangeFeedOptions(options);
   const leased = await lease(resolved.source);
   try {
@@ -89,10 +90,9 @@ export async function openChangeFeed(options: ChangeFeedOptions): Promise<Change
 
 type FeedState = 'open' | 'reading' | 'closed';
 
-class OpenFeed implements ChangeFeed {
+class OpenFeed implements ChangeFeed<ChangeBatch> {
   readonly target: Target;
   readonly since: Watermark | null;
-  readonly delivered = { rows: 0, tombstones: 0 };
   private state: FeedState = 'open';
   /** A COPY the consumer left mid-way; it must be drained before the connection is reused. */
   private unfinishedCopy: Readable | undefined;
@@ -110,18 +110,18 @@ class OpenFeed implements ChangeFeed {
   async *batches(): AsyncGenerator<ChangeBatch> {
     if (this.state !== 'open') throw new Error(`batches() of ${this.target.kind} for client ${this.target.clientId} was already iterated or closed: open a new feed`);
     this.state = 'reading';
-    const { clientId, kind, since } = this.options;
+    const { clientId, kind, since, rowsAs } = this.options;
     let finished = false;
     try {
-      for await (const rows of this.copyRows(feedRowsQuery(clientId, kind, since), KIND_SCHEMAS[kind].columns.length)) {
-        this.delivered.rows += rows.length;
-        yield { rows, tombstones: [] };
+      const select = feedRowsQuery(clientId, kind, since);
+      if (rowsAs === 'copy-text') {
+        for await (const rows of this.copyText(select)) yield { rows, tombstones: [] };
+      } else {
+        for await (const rows of this.copyRows(select, KIND_SCHEMAS[kind].columns.length)) yield { rows, tombstones: [] };
       }
       if (since !== null) {
         for await (const keys of this.copyRows(feedTombstonesQuery(clientId, kind, since), 1)) {
-          const tombstones = keys.map((key) => key[0] as string);
-          this.delivered.tombstones += tombstones.length;
-          yield { rows: [], tombstones };
+          yield { rows: [], tombstones: keys.map((key) => key[0] as string) };
         }
       }
       finished = true;
@@ -132,10 +132,29 @@ class OpenFeed implements ChangeFeed {
 
   private async *copyRows(select: string, columnCount: number): AsyncGenerator<RowValues[]> {
     const { batchSize } = this.options;
-    const stream = this.leased.client.query(copyStreams.to(copyOut(select)));
-    this.unfinishedCopy = stream;
     const parser = new CopyTextParser(columnCount);
     let pending: RowValues[] = [];
+    for await (const chunk of this.copyChunks(select)) {
+      parser.push(chunk, pending);
+      while (pending.length >= batchSize) {
+        const batch = pending.length === batchSize ? pending : pending.slice(0, batchSize);
+        pending = pending.length === batchSize ? [] : pending.slice(batchSize);
+        yield batch;
+      }
+    }
+    parser.end();
+    if (pending.length > 0) yield pending;
+  }
+
+  /** The COPY output as whole lines, the rows of a network read at a time. */
+  private async *copyText(select: string): AsyncGenerator<CopyTextRows> {
+    for await (const copyText of this.copyChunks(select)) yield { copyText };
+  }
+
+  /** The output of `COPY (select) TO STDOUT`: whole rows, as the connection receives them (see CopyOutRows). */
+  private async *copyChunks(select: string): AsyncGenerator<Buffer> {
+    const stream = this.leased.client.query(new CopyOutRows(copyOut(select)));
+    this.unfinishedCopy = stream;
     // destroyOnReturn: false, because destroying the stream would strand the connection
     // mid-COPY; end() drains it or closes the connection instead.
     const chunks = stream.iterator({ destroyOnReturn: false }) as AsyncIterableIterator<Buffer>;
@@ -149,16 +168,9 @@ class OpenFeed implements ChangeFeed {
         throw error;
       }
       if (next.done) break;
-      parser.push(next.value, pending);
-      while (pending.length >= batchSize) {
-        const batch = pending.length === batchSize ? pending : pending.slice(0, batchSize);
-        pending = pending.length === batchSize ? [] : pending.slice(batchSize);
-        yield batch;
-      }
+      yield next.value;
     }
     this.unfinishedCopy = undefined;
-    parser.end();
-    if (pending.length > 0) yield pending;
   }
 
   close(): Promise<void> {

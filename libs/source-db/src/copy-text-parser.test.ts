@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RowValues } from '@storage-builder/data-model';
-import { CopyTextParser, unescapeCopyText } from './copy-text-parser';
+import { CopyTextParser } from './copy-text-parser';
 
 function parse(columns: number, chunks: Buffer[]): RowValues[] {
   const parser = new CopyTextParser(columns);
@@ -33,10 +33,6 @@ describe('CopyTextParser', () => {
   it('fails on a row with the wrong number of fields or output cut inside a row', () => {
     expect(() => parse(2, [output])).toThrow('COPY row has 3 fields, expected 2');
     expect(() => parse(3, [Buffer.from('1\ta\tb')])).toThrow('COPY output ended inside a row');
-  });
-
-  it('undoes every escape COPY defines', () => {
-    expect(unescapeCopyText('\\b\\f\\n\\r\\t\\v\\\\\\101\\x42\\q')).toBe('\b\f\n\r\t\v\\ABq');
   });
 });
 

@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { RowValues } from '@storage-builder/data-model';
+import { unescapeCopyText, type RowValues } from '@storage-builder/data-model';
 
 /**
  * Splits the output of `COPY ... TO STDOUT` (text format, tab delimiter, `\N` for NULL)
@@ -72,15 +72,4 @@ export class CopyTextParser {
     }
     return fields;
   }
-}
-
-const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
-
-/** Undoes COPY text escaping: `\n`, `\t` and the like, octal `\123`, hex `\x4F`; any other `\c` is `c`. */
-export function unescapeCopyText(field: string): string {
-  return field.replace(/\\([0-7]{1,3}|x[0-9a-fA-F]{1,2}|.)/gs, (_, escape: string) => {
-    if (/^[0-7]/.test(escape)) return String.fromCharCode(parseInt(escape, 8) & 0xff);
-    if (escape.length > 1 && escape[0] === 'x') return String.fromCharCode(parseInt(escape.slice(1), 16));
-    return SIMPLE_ESCAPES[escape] ?? escape;
-  });
 }

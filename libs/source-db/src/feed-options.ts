@@ -21,7 +21,16 @@ export interface ChangeFeedOptions {
    * @defaultValue {@link DEFAULT_BATCH_SIZE}
    */
   batchSize?: number;
+  /**
+   * The form rows are handed over in: values (one string or null per column), or the COPY
+   * text lines they were read as, a network chunk at a time (`CopyTextRows`; `batchSize`
+   * does not apply), which a consumer that only copies bytes reads without a string per value.
+   * @defaultValue `'values'`
+   */
+  rowsAs?: RowsForm;
 }
+
+export type RowsForm = 'values' | 'copy-text';
 
 export interface ResolvedChangeFeedOptions {
   readonly source: SqlSource;
@@ -29,6 +38,7 @@ export interface ResolvedChangeFeedOptions {
   readonly kind: DataKind;
   readonly since: Watermark | null;
   readonly batchSize: number;
+  readonly rowsAs: RowsForm;
 }
 
 /** Large enough that per-batch overhead vanishes, small enough to stay a few MB at raw-data widths. */
@@ -46,5 +56,11 @@ export function resolveChangeFeedOptions(options: ChangeFeedOptions): ResolvedCh
     kind: parseDataKind(options.kind),
     since: options.since === null ? null : parseWatermark(options.since, 'since'),
     batchSize,
+    rowsAs: parseRowsForm(options.rowsAs),
   };
+}
+
+function parseRowsForm(value: unknown): RowsForm {
+  if (value === undefined || value === 'values' || value === 'copy-text') return value ?? 'values';
+  throw new Error(`rowsAs is ${JSON.stringify(value)}: use 'values' or 'copy-text'`);
 }

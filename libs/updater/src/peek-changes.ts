@@ -1,4 +1,4 @@
-import type { ChangeBatch } from '@storage-builder/data-model';
+import { hasChanges, type ChangeBatch } from '@storage-builder/data-model';
 
 /**
  * Looks for the first batch that holds a change. Returns undefined when there is none
@@ -9,7 +9,7 @@ export async function firstChange(batches: AsyncIterable<ChangeBatch>): Promise<
   let first: IteratorResult<ChangeBatch>;
   do {
     first = await iterator.next();
-  } while (!first.done && first.value.rows.length === 0 && first.value.tombstones.length === 0);
+  } while (!first.done && !hasChanges(first.value));
   if (first.done) return undefined;
   const head = first.value;
   return (async function* () {

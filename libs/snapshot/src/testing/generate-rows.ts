@@ -1,4 +1,4 @@
-import { KIND_SCHEMAS, type ChangeBatch, type DataKind, type RowValues } from '@storage-builder/data-model';
+import { KIND_SCHEMAS, type DataKind, type RowValues, type ValueBatch } from '@storage-builder/data-model';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same rows on every machine. */
 export function seededRandom(seed: number): () => number {
@@ -54,8 +54,8 @@ function valueFor(pgType: string, random: () => number): string {
 }
 
 /** Cuts rows into feed batches of the given sizes, cycling through them. */
-export function inBatches(rows: readonly RowValues[], sizes: readonly number[], tombstones: readonly string[] = []): ChangeBatch[] {
-  const batches: ChangeBatch[] = [];
+export function inBatches(rows: readonly RowValues[], sizes: readonly number[], tombstones: readonly string[] = []): ValueBatch[] {
+  const batches: ValueBatch[] = [];
   let at = 0;
   for (let i = 0; at < rows.length; i++) {
     const size = Math.max(1, sizes[i % sizes.length]!);

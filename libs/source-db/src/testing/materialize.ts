@@ -1,9 +1,9 @@
-import type { ChangeBatch, RowValues } from '@storage-builder/data-model';
+import type { ChangeBatch, RowValues, ValueBatch } from '@storage-builder/data-model';
 import type { ChangeFeed } from '../change-feed';
 
 /** Every batch of a feed, collected. */
-export async function drain(feed: ChangeFeed): Promise<ChangeBatch[]> {
-  const batches: ChangeBatch[] = [];
+export async function drain<Batch extends ChangeBatch>(feed: ChangeFeed<Batch>): Promise<Batch[]> {
+  const batches: Batch[] = [];
   for await (const batch of feed.batches()) batches.push(batch);
   return batches;
 }
@@ -12,7 +12,7 @@ export async function drain(feed: ChangeFeed): Promise<ChangeBatch[]> {
  * What a snapshot reader does with batches: upsert rows by id, delete tombstoned ids.
  * Idempotent, so re-reading rows at the horizon changes nothing.
  */
-export function applyBatches(state: Map<string, RowValues>, batches: readonly ChangeBatch[]): Map<string, RowValues> {
+export function applyBatches(state: Map<string, RowValues>, batches: readonly ValueBatch[]): Map<string, RowValues> {
   for (const batch of batches) {
     for (const row of batch.rows) state.set(row[0] as string, row);
     for (const key of batch.tombstones) state.delete(key);
@@ -20,10 +20,10 @@ export function applyBatches(state: Map<string, RowValues>, batches: readonly Ch
   return state;
 }
 
-export function rowIds(batches: readonly ChangeBatch[]): string[] {
+export function rowIds(batches: readonly ValueBatch[]): string[] {
   return batches.flatMap((batch) => batch.rows.map((row) => row[0] as string));
 }
 
-export function tombstoneIds(batches: readonly ChangeBatch[]): string[] {
+export function tombstoneIds(batches: readonly ValueBatch[]): string[] {
   return batches.flatMap((batch) => batch.tombstones);
 }
