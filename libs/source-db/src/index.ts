@@ -13,6 +13,8 @@ export { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE } from './feed-options';
 export type { ChangeFeedOptions } from './feed-options';
 export type { HorizonReport, OldestTransaction } from './horizon-report';
 export { feedRowsCopy } from './feed-queries';
+export { targetsChangedSince } from './changed-targets';
+export type { TargetSince } from './changed-targets';
 export { LegacyDataProvider } from './legacy-provider';
 export type { LegacyProviderOptions, OnDeleted, OnNewVersion, OnUpdated } from './legacy-provider';
 export { parseDataProfile, rowsOfKind, MAX_CLIENTS, MAX_TEXT_WIDTH } from './data-profile';

@@ -10,6 +10,7 @@ const APPLIED = [
   { version: 1, name: 'clients and the five data kinds', sha256: 'cd8eb159653c2c2d2f96dda3618ed3a0b383a0266aa65b2e249b112bd0c1ee5d' },
   { version: 2, name: 'xid8 change tracking and tombstones', sha256: '45ec7e853cdaca66067ea6fd8cca0d6627866882d21aea219733196963bd6ef9' },
   { version: 3, name: 'per-target write leases', sha256: 'edea4a2604c61b0c56a4c6f6760ac138151f9060e5a6d9ec79325ccab2f5752e' },
+  { version: 4, name: 'committed watermarks of the leased targets', sha256: '9624927122be36c3f015c175ddcb91387132113fd9861b3cf696887149356fc3' },
 ];
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -28,10 +29,10 @@ describe('MIGRATIONS', () => {
   });
 
   it('give a kind added later a migration of its own, with its table and change tracking, leaving the applied ones as they were', () => {
-    const migrations = migrationsFor([...current, laterKind(4)]);
-    expect(migrations.slice(0, 3)).toEqual(MIGRATIONS.slice(0, 3));
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4]);
-    const added = migrations[3]!;
+    const migrations = migrationsFor([...current, laterKind(5)]);
+    expect(migrations.slice(0, 4)).toEqual(MIGRATIONS.slice(0, 4));
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    const added = migrations[4]!;
     expect(added.name).toBe('table and change tracking for budgets');
     expect(added.sql).toContain('CREATE TABLE budgets (');
     expect(added.sql).toContain(`CREATE TRIGGER budgets_deleted AFTER DELETE ON budgets REFERENCING OLD TABLE AS old_rows
@@ -40,7 +41,7 @@ describe('MIGRATIONS', () => {
   });
 
   it('refuse a kind whose version is taken or leaves a gap, naming the version to use', () => {
-    expect(() => migrationsFor([...current, laterKind(3)])).toThrow('budgets has createdInVersion 3, but the next free schema version is 4: set it to 4');
-    expect(() => migrationsFor([...current, laterKind(6)])).toThrow('budgets has createdInVersion 6, but the next free schema version is 4: set it to 4');
+    expect(() => migrationsFor([...current, laterKind(4)])).toThrow('budgets has createdInVersion 4, but the next free schema version is 5: set it to 5');
+    expect(() => migrationsFor([...current, laterKind(7)])).toThrow('budgets has createdInVersion 7, but the next free schema version is 5: set it to 5');
   });
 });

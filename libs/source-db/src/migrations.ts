@@ -117,8 +117,18 @@ CREATE TABLE target_leases (
 );
 `;
 
+/*
+ * The watermark of the manifest each target's writer last committed, written in the same
+ * transaction as the lease check that fences the commit (a manifest that failed to land
+ * rolls it back). A run compares it with the source's change tracking in one query to skip
+ * the targets that did not change, without reading their manifests.
+ */
+const committedWatermarks = `
+ALTER TABLE target_leases ADD COLUMN committed_watermark xid8;
+`;
+
 /**
- * The migrations for `descriptors`: the three written for the first five kinds, then one
+ * The migrations for `descriptors`: the four written for the first five kinds, then one
  * for each later version a kind names as its `createdInVersion`, which creates the kind's
  * table with its change tracking (version 2 ran before that kind existed).
  */
@@ -128,6 +138,7 @@ export function migrationsFor(descriptors: readonly KindDescriptor[]): Migration
     { version: 1, name: 'clients and the five data kinds', sql: dataTables(createdIn(1)) },
     { version: 2, name: 'xid8 change tracking and tombstones', sql: changeTracking(createdIn(1)) },
     { version: 3, name: 'per-target write leases', sql: targetLeases },
+    { version: 4, name: 'committed watermarks of the leased targets', sql: committedWatermarks },
   ];
   const laterVersions = [...new Set(descriptors.map((d) => d.createdInVersion))].filter((v) => v !== 1).sort((a, b) => a - b);
   for (const version of laterVersions) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DATA_KINDS, parseClientId, type Target } from '@storage-builder/data-model';
+import { DATA_KINDS, parseClientId, targetId, type Target } from '@storage-builder/data-model';
 import { assertSchemaCurrent } from '@storage-builder/source-db';
 import { runBounded } from './bounded-parallel';
 import { errorMessage } from './logger';
@@ -171,13 +171,16 @@ export class StorageUpdater {
     logger.log('info', 'run started', { runId, targets: targets.length, parallelism, serializer: this.options.serializer, incremental: this.options.incremental });
     emit({ type: 'run-started', runId, targets: targets.length });
 
+    const unchanged = await this.runner.unchangedTargets(targets, runId);
     let done = 0;
     const stopStarting = options.drain && options.signal ? AbortSignal.any([options.drain, options.signal]) : (options.drain ?? options.signal);
     const started = await runBounded(
       targets,
       parallelism,
       async (target) => {
-        const result = await this.runner.run(target, { runId, signal: options.signal, emit });
+        const committed = unchanged.get(targetId(target));
+        const context = { runId, signal: options.signal, emit };
+        const result = committed === undefined ? await this.runner.run(target, context) : this.runner.unchanged(target, committed, context);
         emit({ type: 'target-finished', runId, result, done: ++done, total: targets.length });
         return result;
       },

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
-import { targetId, type Target } from '@storage-builder/data-model';
-import type { CommitFence } from '@storage-builder/snapshot';
+import { parseWatermark, targetId, type Target, type Watermark } from '@storage-builder/data-model';
+import type { CommitFence, SnapshotManifest } from '@storage-builder/snapshot';
 import { inTransaction, withConnection } from '@storage-builder/source-db';
 import { errorMessage, type Logger } from './logger';
 
@@ -58,12 +58,29 @@ export interface TargetLeasesOptions {
 export class TargetLeases {
   constructor(private readonly options: TargetLeasesOptions) {}
 
+  private keyOf(target: Target): string {
+    return `${this.options.scope}/${targetId(target)}`;
+  }
+
+  /**
+   * The watermark each target's last fenced commit recorded (see {@link HeldLease.fence}),
+   * in one query; targets never committed under a lease are left out.
+   */
+  async committedWatermarks(targets: readonly Target[]): Promise<Map<string, Watermark>> {
+    const byKey = new Map(targets.map((target) => [this.keyOf(target), targetId(target)]));
+    const { rows } = await this.options.pool.query<{ target_key: string; watermark: string }>(
+      'SELECT target_key, committed_watermark::text AS watermark FROM target_leases WHERE target_key = ANY($1) AND committed_watermark IS NOT NULL',
+      [[...byKey.keys()]],
+    );
+    return new Map(rows.map((row) => [byKey.get(row.target_key)!, parseWatermark(row.watermark)]));
+  }
+
   /**
    * Takes the target's lease if it is free or expired; otherwise says who holds it. Taking
    * over an expired lease waits for a commit still running under it (it holds the row lock).
    */
   async acquire(target: Target, runId: string): Promise<HeldLease | HeldElsewhere> {
-    const key = `${this.options.scope}/${targetId(target)}`;
+    const key = this.keyOf(target);
     const holder = `${this.options.holder} run ${runId}`;
     for (;;) {
       // A lease in force is reported without waiting: only an expired one is worth the
@@ -120,19 +137,22 @@ export class HeldLease implements CommitFence {
   /**
    * Runs `commit` (the manifest write) in a transaction that holds the lease row's lock
    * after checking that the row still carries this writer's token. Nobody can take the
-   * lease over until `commit` has settled.
+   * lease over until `commit` has settled. The row records the watermark of the manifest
+   * `committing` names; a failed `commit` rolls that back, so the recorded watermark is
+   * never ahead of the manifest in the store (see `TargetLeases.committedWatermarks`).
    */
-  async fence<T>(commit: () => Promise<T>): Promise<T> {
-    // Not flushed at commit: it only extends the expiry, which a crash of the server ends anyway.
-    // (Taking a lease is flushed: a token handed out twice would fence nothing.)
+  async fence<T>(commit: () => Promise<T>, committing?: Pick<SnapshotManifest, 'watermark'>): Promise<T> {
+    // Not flushed at commit: it extends the expiry, which a crash of the server ends anyway,
+    // and records a watermark that such a crash can only leave behind the manifest, which is
+    // safe (the target is read again). Taking a lease is flushed: a token handed out twice would fence nothing.
     return withConnection(this.pool, (client) =>
       inTransaction(client, 'BEGIN; SET LOCAL synchronous_commit TO off', async () => {
         // Locks the lease row, and renews it, only while it still carries this writer's token.
-        const { rowCount } = await client.query(`UPDATE target_leases SET expires_at = now() + $3 * interval '1 millisecond' WHERE target_key = $1 AND token = $2`, [
-          this.key,
-          this.token,
-          this.ttlMs,
-        ]);
+        const { rowCount } = await client.query(
+          `UPDATE target_leases SET expires_at = now() + $3 * interval '1 millisecond', committed_watermark = coalesce($4::xid8, committed_watermark)
+            WHERE target_key = $1 AND token = $2`,
+          [this.key, this.token, this.ttlMs, committing?.watermark ?? null],
+        );
         if (rowCount === 0) throw await this.markLost(client);
         return commit();
       }),

@@ -1,5 +1,5 @@
 import { targetId, type ChangeBatch, type Target, type Watermark } from '@storage-builder/data-model';
-import { LegacyDataProvider, openChangeFeed, type ChangeFeed } from '@storage-builder/source-db';
+import { LegacyDataProvider, openChangeFeed, targetsChangedSince, type ChangeFeed } from '@storage-builder/source-db';
 import {
   inspectChain,
   isSnapshotDamage,
@@ -111,6 +111,36 @@ export class TargetRunner {
     } finally {
       await lease?.release();
     }
+  }
+
+  /**
+   * The targets of an incremental run with no change since their last commit, and that
+   * commit's watermark: two queries for the whole run (the watermarks the leases recorded,
+   * then the source's change tracking) and nothing read from the store. Empty for a full run
+   * or when the check fails: every target is then run as usual.
+   */
+  async unchangedTargets(targets: readonly Target[], runId: string): Promise<Map<string, Watermark>> {
+    if (!this.options.incremental || targets.length === 0) return new Map();
+    try {
+      const committed = await this.leases.committedWatermarks(targets);
+      const since = targets.flatMap((target) => {
+        const watermark = committed.get(targetId(target));
+        return watermark === undefined ? [] : [{ target, since: watermark }];
+      });
+      for (const id of await targetsChangedSince(this.options.source, since)) committed.delete(id);
+      return committed;
+    } catch (error) {
+      this.options.logger.log('warn', 'could not check which targets changed; every target is read', { runId, error: errorMessage(error) });
+      return new Map();
+    }
+  }
+
+  /** A target the run's change check found unchanged: its snapshot stays as committed, nothing is read. */
+  unchanged(target: Target, watermark: Watermark, context: TargetRunContext): TargetResult {
+    const emit = context.emit ?? ((event: ProgressEvent) => emitProgress(this.options.onProgress, event, this.options.logger));
+    emit({ type: 'target-started', runId: context.runId, target });
+    const reason = `nothing changed since watermark ${watermark} (one change check for the run)`;
+    return { state: 'completed', target, mode: 'incremental', reason, rows: 0, tombstones: 0, bytes: 0, serializeCalls: 0, objectKey: undefined, watermark, attempts: 0, durationMs: 0, cpuMs: 0 };
   }
 
   /**
@@ -245,11 +275,19 @@ export class TargetRunner {
 
   /** The change feed, or for the legacy serializer the callback provider the legacy worker used. */
   private async openRead(target: Target, since: Watermark | null): Promise<ReadHandle> {
-    if (serializerStrategy(this.options.serializer).reads === 'legacy-provider') {
+    const strategy = serializerStrategy(this.options.serializer);
+    if (strategy.reads === 'legacy-provider') {
       const legacy = await openLegacyFeed(this.legacyProvider, target, since);
       return { watermark: legacy.watermark, batches: legacy.batches, horizonAgeMs: undefined, finished: () => legacy.finished, close: () => legacy.cancel() };
     }
-    const feed: ChangeFeed = await openChangeFeed({ source: this.options.source, clientId: target.clientId, kind: target.kind, since, batchSize: this.options.feedBatchSize });
+    const feed: ChangeFeed<ChangeBatch> = await openChangeFeed({
+      source: this.options.source,
+      clientId: target.clientId,
+      kind: target.kind,
+      since,
+      batchSize: this.options.feedBatchSize,
+      rowsAs: strategy.rowsAs,
+    });
     return { watermark: feed.watermark, batches: feed.batches(), horizonAgeMs: feed.horizon.oldest?.ageMs, finished: async () => undefined, close: () => feed.close() };
   }
 }

@@ -97,6 +97,8 @@ describe('a damaged target heals', () => {
     // Another writer's lease, taken and held as its running target holds it.
     const held = await new TargetLeases({ pool: fixture.pool, scope: fixture.store.location, holder: 'operator-laptop', ttlMs: 60_000, logger: silentLogger }).acquire(target, 'run-7');
     if (held.state !== 'taken') throw new Error(`the target is held by ${held.holder}`);
+    // Changed, so the run has work for it (an unchanged target is skipped before any lease).
+    await applyChurn(fixture.pool, { rate: 0.5, seed: 21, clientIds: [1], kinds: ['formulas'] });
     try {
       const run = await updater().update(1);
       expect(resultOf(run.results, target)).toMatchObject({ state: 'skipped', reason: expect.stringMatching(/^held by operator-laptop run run-7 \(lease until /) });
@@ -148,6 +150,8 @@ describe('a manifest too large to be one', () => {
     const target: Target = { clientId: 3, kind: 'raw-data' };
     const manifestKey = fixture.store.keys(target).manifest;
     await fixture.overwrite(manifestKey, `{"padding":"${'x'.repeat(2 * 1024 * 1024)}"}`);
+    // Changed, so the run reads the target (an unchanged one is left to verify).
+    await applyChurn(fixture.pool, { rate: 0.01, seed: 22, clientIds: [3], kinds: ['raw-data'] });
     const run = await updater().update(3);
     const result = resultOf(run.results, target);
     expect(result).toMatchObject({ state: 'completed', mode: 'full' });
