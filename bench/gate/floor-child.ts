@@ -3,31 +3,61 @@
 // `RESULT <json>` on stdout (bench/harness/measured-child.ts). The UpdateAll it is compared
 // with runs in the harness's measured child.
 //
-// The floor: psql `COPY (...) TO STDOUT` (under /usr/bin/time for psql's own CPU) piped into
-//   zlib deflateRaw at the worker's level, into a counting sink; then one PutObject of a blob
-//   of the compressed size. CPU = psql user+sys + this process's CPU around pipeline and PUT.
+// Two floors, one after the other on the same rows:
+// - native: psql `COPY (...) TO STDOUT` piped into `gzip -1`, both under /usr/bin/time;
+//   CPU = psql + gzip user+sys. What the hardware does with native tools, nothing of Node.
+// - node: the same psql piped into zlib deflateRaw at level 1 in this process, into a
+//   counting sink, then one PutObject of a blob of the compressed size; CPU = psql + this
+//   process's CPU around pipeline and PUT.
+// Both are fixed yardsticks: neither reads the worker's settings (level, frame sizes).
 import { spawn } from 'node:child_process';
-import { Transform, Writable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDeflateRaw } from 'node:zlib';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { s3ClientConfig } from '@storage-builder/services';
 import { RESULT_MARKER } from '../harness/measured-child';
-import { SETTINGS_VARIABLE, TIME_BINARY, type FloorRunResult, type FloorRunSettings } from './floor-protocol';
+import { FLOOR_DEFLATE_LEVEL, SETTINGS_VARIABLE, TIME_BINARY, type FloorRunResult, type FloorRunSettings } from './floor-protocol';
+
+/** A command under /usr/bin/time: its stdout, and its user+sys CPU and peak RSS once it ended. */
+function timed(command: string, args: string[], stdin?: Readable) {
+  const child = spawn(TIME_BINARY, ['-f', 'GATE_TIME %U %S %M', command, ...args], { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  // Piped through this process (its CPU is not counted): handing one child's pipe to the other as stdio leaves no 'close' to wait for.
+  if (stdin) stdin.pipe(child.stdin!);
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const usage = new Promise<{ cpuMs: number; peakRssKib: number }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const match = /GATE_TIME ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(stderr);
+      if (code !== 0) reject(new Error(`${command} exited with ${code}: ${stderr.slice(-2000)}`));
+      else if (!match) reject(new Error(`could not read ${TIME_BINARY} output of ${command}: ${stderr.slice(-2000)}`));
+      else resolve({ cpuMs: (Number(match[1]) + Number(match[2])) * 1000, peakRssKib: Number(match[3]) });
+    });
+  });
+  return { stdout: child.stdout!, usage };
+}
+
+const psqlArgs = (settings: FloorRunSettings) => ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', settings.databaseUrl, ...settings.copyStatements.flatMap((sql) => ['-c', sql])];
+
+/** psql into `gzip -1`, native on both sides. */
+async function runNativeFloor(settings: FloorRunSettings): Promise<FloorRunResult['native']> {
+  const started = performance.now();
+  const psql = timed('psql', psqlArgs(settings));
+  const gzip = timed('gzip', [`-${FLOOR_DEFLATE_LEVEL}`, '-c'], psql.stdout);
+  let compressedBytes = 0;
+  gzip.stdout.on('data', (chunk: Buffer) => (compressedBytes += chunk.length));
+  const [psqlUsage, gzipUsage] = await Promise.all([psql.usage, gzip.usage]);
+  return { wallMs: performance.now() - started, psqlCpuMs: psqlUsage.cpuMs, gzipCpuMs: gzipUsage.cpuMs, compressedBytes };
+}
 
 async function runFloor(settings: FloorRunSettings): Promise<FloorRunResult> {
+  const native = await runNativeFloor(settings);
   const s3 = new S3Client(s3ClientConfig(settings.s3));
   try {
-    const args = ['-f', 'GATE_TIME %U %S %M', 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', settings.databaseUrl, ...settings.copyStatements.flatMap((sql) => ['-c', sql])];
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const psql = spawn(TIME_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    psql.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve, reject) => {
-      psql.on('error', reject);
-      psql.on('close', resolve);
-    });
+    const psql = timed('psql', psqlArgs(settings));
     let copyBytes = 0;
     let copyRows = 0;
     let compressedBytes = 0;
@@ -40,7 +70,7 @@ async function runFloor(settings: FloorRunSettings): Promise<FloorRunResult> {
           callback(null, chunk);
         },
       }),
-      createDeflateRaw({ level: settings.deflateLevel }),
+      createDeflateRaw({ level: FLOOR_DEFLATE_LEVEL }),
       new Writable({
         write(chunk: Buffer, _encoding, callback) {
           compressedBytes += chunk.length;
@@ -48,10 +78,7 @@ async function runFloor(settings: FloorRunSettings): Promise<FloorRunResult> {
         },
       }),
     );
-    const code = await exited;
-    if (code !== 0) throw new Error(`psql exited with ${code}: ${stderr.slice(-2000)}`);
-    const match = /GATE_TIME ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(stderr);
-    if (!match) throw new Error(`could not read ${TIME_BINARY} output: ${stderr.slice(-2000)}`);
+    const psqlUsage = await psql.usage;
     const putBefore = process.cpuUsage();
     const key = `${settings.prefix}/floor-blob`;
     await s3.send(new PutObjectCommand({ Bucket: settings.bucket, Key: key, Body: Buffer.alloc(compressedBytes, 0x5a), ContentLength: compressedBytes }));
@@ -61,13 +88,14 @@ async function runFloor(settings: FloorRunSettings): Promise<FloorRunResult> {
     await s3.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key: key }));
     return {
       wallMs,
-      psqlCpuMs: (Number(match[1]) + Number(match[2])) * 1000,
-      psqlPeakRssKib: Number(match[3]),
+      psqlCpuMs: psqlUsage.cpuMs,
+      psqlPeakRssKib: psqlUsage.peakRssKib,
       nodeCpuMs: (cpu.user + cpu.system) / 1000,
       putCpuMs: (put.user + put.system) / 1000,
       copyBytes,
       copyRows,
       compressedBytes,
+      native,
     };
   } finally {
     s3.destroy();

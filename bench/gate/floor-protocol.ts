@@ -6,12 +6,13 @@ import { runMeasuredChild, type ChildConnection } from '../harness/measured-chil
 export const SETTINGS_VARIABLE = 'FLOOR_RUN';
 /** GNU time, for psql's own CPU and peak RSS in the floor. */
 export const TIME_BINARY = '/usr/bin/time';
+/** Both floors compress at `gzip -1`'s level whatever the worker's setting: the yardstick stays fixed. */
+export const FLOOR_DEFLATE_LEVEL = 1;
 const FLOOR_CHILD = fileURLToPath(new URL('./floor-child.ts', import.meta.url));
 
 export interface FloorRunSettings extends ChildConnection {
   /** `COPY (...) TO STDOUT` statements, run by one psql process in order. */
   copyStatements: string[];
-  deflateLevel: number;
 }
 
 export interface FloorRunResult {
@@ -27,6 +28,8 @@ export interface FloorRunResult {
   copyBytes: number;
   copyRows: number;
   compressedBytes: number;
+  /** The native floor on the same rows: psql into `gzip -1`. */
+  native: { wallMs: number; psqlCpuMs: number; gzipCpuMs: number; compressedBytes: number };
 }
 
 export function runFloorChild(settings: FloorRunSettings): Promise<FloorRunResult> {

@@ -44,6 +44,12 @@ export interface MeasureOptions {
   readonly inspectChains?: boolean;
   /** A deliberate regression (regression-injection.ts), for the gate's own test; only the gate passes one. */
   readonly injection?: Injection;
+  /**
+   * Run one unmeasured UpdateAll first, so the measured one sees what a long-lived worker
+   * sees: code compiled by the JIT and modules loaded. Only for full syncs (an incremental
+   * warm-up would consume the changes the measured run is meant to read).
+   */
+  readonly warmUp?: boolean;
 }
 
 /** What the child measured of one UpdateAll. CPU and RSS are the child's own, not PostgreSQL's or the store's. */

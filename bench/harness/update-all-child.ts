@@ -3,8 +3,8 @@
 // protocol is measured-child.ts. It builds its runtime exactly as the worker and the CLI do
 // (openWorkerRuntime from the worker's variables) and measures its own run phase:
 //
-// - CPU = process.cpuUsage() around updateAll(); start-up, imports, the schema check and the
-//   store's one-off conditional-write probe are outside. Peak RSS = resourceUsage().maxRSS.
+// - CPU = process.cpuUsage() around updateAll(); start-up, imports, the schema check, the
+//   store's one-off conditional-write probe and (with warmUp) a first full sync are outside. Peak RSS = resourceUsage().maxRSS.
 // - DB round trips: pg's Client#query wrapped in this process (the pool's queries and the
 //   feed's COPY go through it); S3 requests: an S3Client middleware at the initialize step.
 // - With countPromises, async_hooks count PROMISE inits during updateAll (diagnostic only).
@@ -67,6 +67,10 @@ async function main(): Promise<MeasuredUpdateAll> {
   // Outside the measured window: the schema check and the store's one-off conditional-write probe.
   await updater.check();
   await runtime.store.conditionalWrites();
+  if (measure.warmUp) {
+    if (config.incremental) throw new Error('warmUp is for full syncs: an incremental warm-up would consume the changes the measured run reads');
+    await updater.updateAll();
+  }
   const startupMs = performance.now();
   if (measure.startGate) {
     process.stdout.write(`${READY_LINE}\n`);
