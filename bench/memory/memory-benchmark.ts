@@ -3,7 +3,8 @@
 //
 //   npm run bench:memory            # = npm run build:worker && tsx bench/memory/memory-benchmark.ts
 //   npx tsx bench/memory/memory-benchmark.ts --rows 1000000,10000000 --repeats 3 --limit-mib 256
-//        [--variant image --variant bundle --variant tsx --variant "bundle:--max-semi-space-size=2"] [--parallelism 4] [--out reports/memory]
+//        [--variant image --variant bundle --variant tsx --variant "bundle:--max-semi-space-size=2"] [--parallelism 4]
+//        [--compaction-deltas 50] [--out reports/memory]
 //
 // Data: per scale, a fresh database (DATABASE_URL's server, else a container or embedded
 // PostgreSQL; dropped afterwards) with one client holding all N raw-data rows plus 1,800
@@ -20,6 +21,12 @@
 // run of the first variant per scale inside a cgroup with memory M MiB (runSandboxed; needs
 // root and cgroups): outcome, OOM kills, and the cgroup's peak usage (page cache included).
 //
+// Compaction (--compaction-deltas D, 0 skips it): per scale, client 1's raw-data snapshot is
+// built as a base and D deltas in this process (bench/memory/delta-chain.ts), one more change is
+// left in the source, and the first variant's worker runs one incremental UpdateAll: it appends
+// delta D+1 and compacts the chain into a new base (more than 8 deltas). Measured as above, and
+// once more from a fresh chain under the hard limit.
+//
 // Writes reports/memory/memory.md, memory.json (every sample) and benchmark.json
 // (github-action-benchmark customSmallerIsBetter).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -29,6 +36,7 @@ import pg from 'pg';
 import { provisionPostgres, provisionServices } from '@storage-builder/services';
 import { migrate, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
 import { median } from '../harness/stats';
+import { buildDeltaChain, chainLength } from './delta-chain';
 import { measureFullSync, measureSandboxedFullSync, type SandboxedMeasurement, type SyncMeasurement } from './worker-session';
 import { parseVariant, REPO_ROOT, workerEnv, type WorkerTarget } from './worker-variant';
 
@@ -39,6 +47,7 @@ const { values } = parseArgs({
     variant: { type: 'string', multiple: true, default: ['image', 'tsx'] },
     'limit-mib': { type: 'string', default: '256' },
     parallelism: { type: 'string', default: '4' },
+    'compaction-deltas': { type: 'string', default: '50' },
     out: { type: 'string', default: path.join(REPO_ROOT, 'reports', 'memory') },
   },
 });
@@ -52,6 +61,7 @@ const scales = values.rows.split(',').map((text) => integer(text, 'rows', 1));
 const repeats = integer(values.repeats, 'repeats', 1);
 const limitMiB = integer(values['limit-mib'], 'limit-mib', 0);
 const parallelism = integer(values.parallelism, 'parallelism', 1);
+const compactionDeltas = integer(values['compaction-deltas'], 'compaction-deltas', 0);
 const variants = values.variant.map(parseVariant);
 const outDir = path.resolve(values.out);
 
@@ -60,11 +70,34 @@ const mib = (kib: number) => kib / 1024;
 const f1 = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(1));
 const f2 = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(2));
 
+type HardLimitRun = Omit<SandboxedMeasurement, 'sandbox'> & { outcome: string; oomKills: number; cgroupPeakMiB: number | undefined; probeMaxRssMiB: number | undefined; heapLimitMiB: number | undefined };
+
+interface CompactionResult {
+  chainDeltas: number;
+  run: SyncMeasurement;
+  /** Deltas in the chain after the run: 0 when it compacted. */
+  deltasAfter: number | undefined;
+  sandboxed: (HardLimitRun & { deltasAfter: number | undefined }) | undefined;
+}
+
 interface ScaleResult {
   rows: number;
   seedSeconds: number;
   runs: SyncMeasurement[];
-  sandboxed: Omit<SandboxedMeasurement, 'sandbox'> & { outcome: string; oomKills: number; cgroupPeakMiB: number | undefined; probeMaxRssMiB: number | undefined; heapLimitMiB: number | undefined } | undefined;
+  sandboxed: HardLimitRun | undefined;
+  compaction: CompactionResult | undefined;
+}
+
+/** A sandboxed run's figures, from what runSandboxed reports. */
+function hardLimitRun({ sandbox, ...measured }: SandboxedMeasurement): HardLimitRun {
+  return {
+    ...measured,
+    outcome: sandbox.outcome,
+    oomKills: sandbox.memory.oomKills,
+    cgroupPeakMiB: sandbox.memory.peakBytes === undefined ? undefined : sandbox.memory.peakBytes / 2 ** 20,
+    probeMaxRssMiB: sandbox.probe ? sandbox.probe.maxRssBytes / 2 ** 20 : undefined,
+    heapLimitMiB: sandbox.probe ? sandbox.probe.heapSizeLimitBytes / 2 ** 20 : undefined,
+  };
 }
 
 const started = performance.now();
@@ -88,7 +121,7 @@ for (const rows of scales) {
     await pool.end();
   }
   log(`${rows.toLocaleString('en-US')} raw-data rows seeded in ${seedSeconds.toFixed(1)} s`);
-  const result: ScaleResult = { rows, seedSeconds, runs: [], sandboxed: undefined };
+  const result: ScaleResult = { rows, seedSeconds, runs: [], sandboxed: undefined, compaction: undefined };
   for (let repeat = 0; repeat < repeats; repeat++) {
     // A B, then B A: neither variant always runs first after the seed.
     const order = repeat % 2 === 0 ? variants : [...variants].reverse();
@@ -101,18 +134,39 @@ for (const rows of scales) {
   if (limitMiB > 0) {
     const variant = variants[0]!;
     log(`${rows} rows, ${variant.name} under a ${limitMiB} MiB hard memory limit`);
-    const { sandbox, ...measured } = await measureSandboxedFullSync(variant, workerEnv(targetFor(postgres.url), parallelism), limitMiB);
-    result.sandboxed = {
-      ...measured,
-      outcome: sandbox.outcome,
-      oomKills: sandbox.memory.oomKills,
-      cgroupPeakMiB: sandbox.memory.peakBytes === undefined ? undefined : sandbox.memory.peakBytes / 2 ** 20,
-      probeMaxRssMiB: sandbox.probe ? sandbox.probe.maxRssBytes / 2 ** 20 : undefined,
-      heapLimitMiB: sandbox.probe ? sandbox.probe.heapSizeLimitBytes / 2 ** 20 : undefined,
-    };
-    log(`hard limit: ${measured.sync ? `run ${measured.sync.status}` : `no run: ${measured.error}`}, outcome ${sandbox.outcome}, OOM kills ${sandbox.memory.oomKills}, cgroup peak ${f1(result.sandboxed.cgroupPeakMiB)} MiB`);
+    result.sandboxed = hardLimitRun(await measureSandboxedFullSync(variant, workerEnv(targetFor(postgres.url), parallelism), limitMiB));
+    log(`hard limit: ${describeHardLimitRun(result.sandboxed)}`);
   }
+  if (compactionDeltas > 0) result.compaction = await measureCompaction(postgres.url, rows);
   results.push(result);
+}
+
+function describeHardLimitRun(run: HardLimitRun): string {
+  return `${run.sync ? `run ${run.sync.status}` : `no run: ${run.error}`}, outcome ${run.outcome}, OOM kills ${run.oomKills}, cgroup peak ${f1(run.cgroupPeakMiB)} MiB`;
+}
+
+/** The first variant's worker compacting a chain of `compactionDeltas` deltas, then again under the hard limit. */
+async function measureCompaction(databaseUrl: string, rows: number): Promise<CompactionResult> {
+  const variant = variants[0]!;
+  const prepared = async () => {
+    const target = targetFor(databaseUrl);
+    const built = performance.now();
+    const chain = await buildDeltaChain(target, rows, compactionDeltas);
+    log(`${rows} rows: base + ${chain.deltas} deltas (${chain.changedRows} changed rows) built in ${((performance.now() - built) / 1000).toFixed(1)} s`);
+    // Incremental: the worker appends one delta, and the chain, past 8 deltas, is compacted.
+    return { target, env: { ...workerEnv(target, parallelism), INCREMENTAL: 'true' } };
+  };
+  const first = await prepared();
+  const run = await measureFullSync(variant, first.env);
+  const deltasAfter = await chainLength(first.target);
+  log(`${rows} rows, compaction, ${variant.name}: peak RSS ${f1(mib(run.peakRssKib))} MiB (idle ${f1(mib(run.idleRssKib))}), ${f2(run.syncCpuSeconds)} CPU-s, ${f1(run.wallSeconds)} s wall, deltas after ${deltasAfter}`);
+  let sandboxed: CompactionResult['sandboxed'];
+  if (limitMiB > 0) {
+    const second = await prepared();
+    sandboxed = { ...hardLimitRun(await measureSandboxedFullSync(variant, second.env, limitMiB)), deltasAfter: await chainLength(second.target) };
+    log(`compaction under a ${limitMiB} MiB hard limit: ${describeHardLimitRun(sandboxed)}, deltas after ${sandboxed.deltasAfter}`);
+  }
+  return { chainDeltas: compactionDeltas, run, deltasAfter, sandboxed };
 }
 
 // --- report ---------------------------------------------------------------------------
@@ -162,6 +216,26 @@ if (limitMiB > 0) {
     lines.push(`| ${result.rows.toLocaleString('en-US')} | ${s.sync ? s.sync.status : `failed: ${(s.error ?? '').split('\n')[0]}`} | ${s.outcome} (stopped by SIGTERM after the run) | ${s.oomKills} | ${f1(s.sync ? mib(s.sync.peakRssKib) : s.probeMaxRssMiB)} | ${f1(s.cgroupPeakMiB)} | ${f1(s.heapLimitMiB)} | ${f2(s.sync?.syncCpuSeconds)} | ${s.sync?.gcRuns ?? 'n/a'} | ${f1(s.sync?.wallSeconds)} |`);
   }
 }
+if (compactionDeltas > 0) {
+  lines.push(
+    '',
+    `## Compaction of client 1's raw-data: a base and ${compactionDeltas} deltas, one incremental run of the ${variants[0]!.name} worker (appends a delta, then compacts)`,
+    '',
+    '| raw-data rows | run | peak RSS MiB | idle RSS MiB | run CPU-s | wall s | deltas after (0 = compacted) | OOM kills | cgroup peak MiB |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const result of results) {
+    const c = result.compaction!;
+    lines.push(`| ${result.rows.toLocaleString('en-US')} | ${c.run.status} | ${f1(mib(c.run.peakRssKib))} | ${f1(mib(c.run.idleRssKib))} | ${f2(c.run.syncCpuSeconds)} | ${f1(c.run.wallSeconds)} | ${c.deltasAfter ?? 'n/a'} | - | - |`);
+    benchmark.push({ name: `worker peak RSS, compaction of ${result.rows} rows + ${compactionDeltas} deltas (${variants[0]!.name})`, unit: 'MiB', value: mib(c.run.peakRssKib) });
+    const s = c.sandboxed;
+    if (s) {
+      lines.push(
+        `| ${result.rows.toLocaleString('en-US')} | under ${limitMiB} MiB: ${s.sync ? s.sync.status : `failed: ${(s.error ?? '').split('\n')[0]}`} | ${f1(s.sync ? mib(s.sync.peakRssKib) : s.probeMaxRssMiB)} | ${f1(s.sync ? mib(s.sync.idleRssKib) : undefined)} | ${f2(s.sync?.syncCpuSeconds)} | ${f1(s.sync?.wallSeconds)} | ${s.deltasAfter ?? 'n/a'} | ${s.oomKills} | ${f1(s.cgroupPeakMiB)} |`,
+      );
+    }
+  }
+}
 lines.push('', `benchmark took ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
 mkdirSync(outDir, { recursive: true });
@@ -170,5 +244,7 @@ writeFileSync(path.join(outDir, 'memory.json'), `${JSON.stringify({ scales: resu
 writeFileSync(path.join(outDir, 'benchmark.json'), `${JSON.stringify(benchmark, null, 2)}\n`);
 console.log(lines.join('\n'));
 console.log(`\nreports: ${path.join(outDir, 'memory.md')}, memory.json, benchmark.json`);
-const failedHardLimit = results.some((r) => r.sandboxed !== undefined && (r.sandboxed.sync === undefined || r.sandboxed.oomKills > 0));
+const failed = (run: HardLimitRun | undefined) => run !== undefined && (run.sync === undefined || run.oomKills > 0);
+const notCompacted = (result: ScaleResult) => result.compaction !== undefined && (result.compaction.deltasAfter !== 0 || (result.compaction.sandboxed !== undefined && result.compaction.sandboxed.deltasAfter !== 0));
+const failedHardLimit = results.some((r) => failed(r.sandboxed) || failed(r.compaction?.sandboxed) || notCompacted(r));
 process.exitCode = failedHardLimit ? 1 : 0;

@@ -2,7 +2,7 @@ export { DATA_KINDS, isDataKind, parseDataKind, perKind } from './data-kinds';
 export type { DataKind } from './data-kinds';
 export { KIND_SCHEMAS } from './kind-schemas';
 export type { ColumnSpec, KindSchema } from './kind-schemas';
-export { hasChanges } from './rows';
+export { compareRowKeys, hasChanges } from './rows';
 export type { ChangeBatch, RowKey, RowValues, ValueBatch } from './rows';
 export { isCopyText, rowCount, unescapeCopyText } from './copy-text';
 export type { CopyTextRows } from './copy-text';

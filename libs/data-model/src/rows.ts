@@ -27,3 +27,16 @@ export type ValueBatch = ChangeBatch & { readonly rows: readonly RowValues[] };
 export function hasChanges(batch: ChangeBatch): boolean {
   return batch.tombstones.length > 0 || (isCopyText(batch.rows) ? batch.rows.copyText.length > 0 : batch.rows.length > 0);
 }
+
+/**
+ * The order of ids (bigint in text form, as PostgreSQL's `ORDER BY id` sorts them): by sign,
+ * then by length, then as text. The feed writes every snapshot's rows in this order.
+ */
+export function compareRowKeys(a: RowKey, b: RowKey): number {
+  const aNegative = a.charCodeAt(0) === MINUS;
+  if (aNegative !== (b.charCodeAt(0) === MINUS)) return aNegative ? -1 : 1;
+  const byMagnitude = a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  return aNegative ? -byMagnitude : byMagnitude;
+}
+
+const MINUS = 0x2d;

@@ -50,19 +50,19 @@ export async function readManifestObjects(
   signal?: AbortSignal,
 ): Promise<void> {
   const target = manifest.target;
-  await readObject(store, manifest.base, { target, fromWatermark: null, toWatermark: manifest.base.watermark }, onBatch, signal);
+  for await (const batch of objectBatches(store, manifest.base, { target, fromWatermark: null, toWatermark: manifest.base.watermark }, signal)) onBatch(batch);
   for (const delta of manifest.deltas) {
-    await readObject(store, delta, { target, fromWatermark: delta.fromWatermark, toWatermark: delta.toWatermark }, onBatch, signal);
+    for await (const batch of objectBatches(store, delta, { target, fromWatermark: delta.fromWatermark, toWatermark: delta.toWatermark }, signal)) onBatch(batch);
   }
 }
 
-async function readObject(
-  store: SnapshotStore,
-  entry: ManifestObject,
-  expect: SnapshotExpectation,
-  onBatch: (batch: SnapshotBatch) => void,
-  signal: AbortSignal | undefined,
-): Promise<void> {
+/**
+ * The frames of one object the manifest names, as they stream in. Read to its end, it throws
+ * unless the object is whole and is what the manifest recorded (rows, tombstones, bytes,
+ * checksum); a consumer must discard what it took from an object that threw. Stopping early
+ * ends the GET.
+ */
+export async function* objectBatches(store: SnapshotStore, entry: ManifestObject, expect: SnapshotExpectation, signal: AbortSignal | undefined): AsyncGenerator<SnapshotBatch> {
   signal?.throwIfAborted();
   const object = await store.get(entry.key, signal);
   if (!object) {
@@ -71,7 +71,7 @@ async function readObject(
   let totals: SnapshotTotals | undefined;
   try {
     const reader = await readSnapshot(object.body, expect);
-    for await (const batch of reader.batches) onBatch(batch);
+    yield* reader.batches;
     totals = reader.totals();
   } catch (error) {
     // The reader knows the byte, not the object: without the key a corrupt file cannot be found.

@@ -1,8 +1,9 @@
-import type { ChangeBatch, RowKey, RowValues, Target, Watermark } from '@storage-builder/data-model';
-import { compareWatermarks, targetId } from '@storage-builder/data-model';
+import type { ChangeBatch, RowKey, Target, Watermark } from '@storage-builder/data-model';
+import { compareRowKeys, compareWatermarks, targetId } from '@storage-builder/data-model';
 import { DEFAULT_COMPRESSION, type Compression } from './format-constants';
 import { attemptTag, checksumHex, droppedKeys, generationOfKey, strayKeys, type ManifestObject, type SnapshotManifest } from './manifest';
 import { commitManifest, readManifest, readTargetManifest, UNFENCED, type CommitFence, type CommitGuard, type ManifestVersion, type TargetManifest } from './manifest-store';
+import { mergedChain, UnorderedChainError } from './chain-merge';
 import { materializeManifest } from './materialize';
 import type { StreamUploadResult } from './multipart-upload';
 import { s3Status, SnapshotConflictError } from './s3-errors';
@@ -153,19 +154,30 @@ export class SnapshotPublisher {
 
   /**
    * Folds base + deltas into a new base at the manifest's watermark, commits a manifest
-   * naming only it, then deletes the old objects. Holds the target's rows in memory.
+   * naming only it, then deletes the old objects. The chain is merged in id order as it
+   * streams in (`mergedChain`): memory holds a frame per object, not the target's rows.
    * Throws a damage error (see `isSnapshotDamage`) when an object of the chain is missing or corrupt.
    */
   async compact(target: Target, signal?: AbortSignal, current?: ManifestVersion, fence: CommitFence = UNFENCED): Promise<PublishResult> {
     const { store } = this.options;
     const previous = current ?? (await readManifest(store, target));
     if (!previous) throw new Error(`${targetId(target)} has no manifest: nothing to compact`);
-    const { rows } = await materializeManifest(store, previous.manifest, signal);
     const generation = previous.manifest.generation + 1;
     const watermark = previous.manifest.watermark;
     const key = store.keys(target).base(generation, watermark, attemptTag(fence.token));
-    const sorted = [...rows.values()].sort(byId);
-    const { object, upload, serialize } = await this.writeObject({ target, fromWatermark: null, toWatermark: watermark, batches: [{ rows: sorted, tombstones: [] }], signal }, key);
+    const write = (batches: AsyncIterable<ChangeBatch> | Iterable<ChangeBatch>) => this.writeObject({ target, fromWatermark: null, toWatermark: watermark, batches, signal }, key);
+    let written: Awaited<ReturnType<typeof write>>;
+    try {
+      written = await write(mergedChain(store, previous.manifest, signal));
+    } catch (error) {
+      if (!(error instanceof UnorderedChainError)) throw error;
+      // Written by a caller of publish rather than the feed: merged in memory instead. The upload
+      // that failed left nothing under the key (an aborted upload is never visible).
+      store.options.logger.warn('a snapshot of the chain is not in id order; compacting it in memory', { target: targetId(target), error: error.message });
+      const { rows } = await materializeManifest(store, previous.manifest, signal);
+      written = await write([{ rows: [...rows.values()].sort((a, b) => compareRowKeys(a[0] as RowKey, b[0] as RowKey)), tombstones: [] }]);
+    }
+    const { object, upload, serialize } = written;
     const next: SnapshotManifest = {
       manifestVersion: 1,
       target,
@@ -228,11 +240,4 @@ function unneededKeys(previous: SnapshotManifest | undefined, next: SnapshotMani
   const dropped = droppedKeys(previous, next);
   if (!listed) return dropped;
   return [...new Set([...dropped, ...strayKeys(next, listed.map((o) => o.key), fence)])];
-}
-
-/** Ids are bigint text: shorter sorts first, then text order, which is numeric order for non-negative ids. */
-function byId(a: RowValues, b: RowValues): number {
-  const x = a[0] as RowKey;
-  const y = b[0] as RowKey;
-  return x.length - y.length || (x < y ? -1 : x > y ? 1 : 0);
 }
