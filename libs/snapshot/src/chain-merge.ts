@@ -12,6 +12,13 @@ export class UnorderedChainError extends Error {
   override readonly name = 'UnorderedChainError';
 }
 
+/**
+ * Each object is read in ranged GETs of this size as the merge needs its bytes: a GET held
+ * open while its run waits for the others would time out, and ranges also keep the number
+ * of open connections to one per object read at a time.
+ */
+const RANGE_BYTES = 1024 * 1024;
+
 /** Rows handed on per batch: one default frame. */
 const MERGED_BATCH_ROWS = 4096;
 
@@ -103,13 +110,14 @@ class Run {
  * `isSnapshotDamage`) on a missing or corrupt object, {@link UnorderedChainError} on one
  * out of id order.
  */
-export async function* mergedChain(store: SnapshotStore, manifest: SnapshotManifest, signal?: AbortSignal): AsyncGenerator<ValueBatch> {
+export async function* mergedChain(store: SnapshotStore, manifest: SnapshotManifest, signal?: AbortSignal, rangeBytes = RANGE_BYTES): AsyncGenerator<ValueBatch> {
   const target = manifest.target;
-  const runs: Run[] = [new Run(0, 'base', objectBatches(store, manifest.base, { target, fromWatermark: null, toWatermark: manifest.base.watermark }, signal), manifest.base.key)];
+  const ranged = { inRangesOf: rangeBytes };
+  const runs: Run[] = [new Run(0, 'base', objectBatches(store, manifest.base, { target, fromWatermark: null, toWatermark: manifest.base.watermark }, signal, ranged), manifest.base.key)];
   manifest.deltas.forEach((delta, i) => {
     const expect = { target, fromWatermark: delta.fromWatermark, toWatermark: delta.toWatermark };
-    runs.push(new Run(2 * i + 1, 'delta rows', objectBatches(store, delta, expect, signal), delta.key));
-    runs.push(new Run(2 * i + 2, 'delta tombstones', objectBatches(store, delta, expect, signal), delta.key));
+    runs.push(new Run(2 * i + 1, 'delta rows', objectBatches(store, delta, expect, signal, ranged), delta.key));
+    runs.push(new Run(2 * i + 2, 'delta tombstones', objectBatches(store, delta, expect, signal, ranged), delta.key));
   });
   try {
     for (const run of runs) await run.load();

@@ -60,17 +60,28 @@ export async function readManifestObjects(
  * The frames of one object the manifest names, as they stream in. Read to its end, it throws
  * unless the object is whole and is what the manifest recorded (rows, tombstones, bytes,
  * checksum); a consumer must discard what it took from an object that threw. Stopping early
- * ends the GET.
+ * ends the GET. `inRangesOf` reads it in ranged GETs of that many bytes, one at a time as
+ * the reader needs them, so no connection waits on a reader that falls idle.
  */
-export async function* objectBatches(store: SnapshotStore, entry: ManifestObject, expect: SnapshotExpectation, signal: AbortSignal | undefined): AsyncGenerator<SnapshotBatch> {
+export async function* objectBatches(
+  store: SnapshotStore,
+  entry: ManifestObject,
+  expect: SnapshotExpectation,
+  signal: AbortSignal | undefined,
+  read: { inRangesOf?: number } = {},
+): AsyncGenerator<SnapshotBatch> {
   signal?.throwIfAborted();
-  const object = await store.get(entry.key, signal);
-  if (!object) {
-    throw new ManifestError('missing-object', `manifest names ${entry.key}, which does not exist in bucket ${store.options.bucket}: restore it, or publish a full snapshot of the target`, entry.key);
+  let body: AsyncIterable<Uint8Array>;
+  if (read.inRangesOf === undefined) {
+    const object = await store.get(entry.key, signal);
+    if (!object) throw missingObject(store, entry);
+    body = object.body;
+  } else {
+    body = await inRanges(store, entry, read.inRangesOf, signal);
   }
   let totals: SnapshotTotals | undefined;
   try {
-    const reader = await readSnapshot(object.body, expect);
+    const reader = await readSnapshot(body, expect);
     yield* reader.batches;
     totals = reader.totals();
   } catch (error) {
@@ -89,4 +100,31 @@ export async function* objectBatches(store: SnapshotStore, entry: ManifestObject
       entry.key,
     );
   }
+}
+
+function missingObject(store: SnapshotStore, entry: ManifestObject): ManifestError {
+  return new ManifestError('missing-object', `manifest names ${entry.key}, which does not exist in bucket ${store.options.bucket}: restore it, or publish a full snapshot of the target`, entry.key);
+}
+
+/**
+ * The object's bytes as ranged GETs of `rangeBytes`, all of the version the first one read.
+ * The first is read here, so a missing object or one of another size than recorded fails at once.
+ */
+async function inRanges(store: SnapshotStore, entry: ManifestObject, rangeBytes: number, signal: AbortSignal | undefined): Promise<AsyncIterable<Uint8Array>> {
+  const first = entry.bytes === 0 ? undefined : await store.getRange(entry.key, 0, Math.min(entry.bytes, rangeBytes) - 1, { signal });
+  if (entry.bytes > 0 && !first) throw missingObject(store, entry);
+  if (first && first.size !== entry.bytes) {
+    throw new ManifestError('object-mismatch', `${entry.key} holds ${first.size} bytes, the manifest recorded ${entry.bytes}: it was overwritten after the commit`, entry.key);
+  }
+  return (async function* () {
+    if (!first) return;
+    yield first.bytes;
+    for (let start = first.bytes.length; start < entry.bytes; ) {
+      const range = await store.getRange(entry.key, start, Math.min(entry.bytes, start + rangeBytes) - 1, { ifMatch: first.etag, signal });
+      if (!range) throw missingObject(store, entry);
+      if (range.bytes.length === 0) throw new ManifestError('object-mismatch', `${entry.key} ended at byte ${start}, the manifest recorded ${entry.bytes}`, entry.key);
+      yield range.bytes;
+      start += range.bytes.length;
+    }
+  })();
 }

@@ -206,6 +206,31 @@ export class SnapshotStore {
   }
 
   /**
+   * Bytes `start` to `end` (inclusive) of an object, read whole before they are returned, and
+   * the object's ETag and size; with `ifMatch`, only of that version. `undefined` when the key
+   * does not exist. Readers that fall idle between reads (a merge of many objects) read in
+   * ranges: a GET left open while its reader waits would time out.
+   */
+  async getRange(key: string, start: number, end: number, options: { ifMatch?: string; signal?: AbortSignal } = {}): Promise<{ bytes: Buffer; etag: string; size: number } | undefined> {
+    let answer;
+    try {
+      // An explicit start-end range: some S3-protocol servers (s3rver) misread suffix ranges.
+      answer = await this.options.s3.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key, Range: `bytes=${start}-${end}`, IfMatch: options.ifMatch }), {
+        abortSignal: options.signal,
+      });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of answer.Body as Readable) chunks.push(Buffer.from(chunk as Uint8Array));
+    const bytes = Buffer.concat(chunks);
+    // A server that ignores Range answers with the whole object and no Content-Range.
+    const size = Number(/\/(\d+)$/.exec(answer.ContentRange ?? '')?.[1] ?? bytes.length);
+    return { bytes, etag: answer.ETag ?? '', size };
+  }
+
+  /**
    * A small object as text. Past `maxBytes` it reads no further and throws
    * {@link ObjectTooLargeError}: whoever can write the bucket must not be able to make this
    * process hold an object of any size.
@@ -247,13 +272,8 @@ export class SnapshotStore {
   async tail(key: string, length: number): Promise<{ bytes: Buffer; etag: string } | undefined> {
     const head = await this.head(key);
     if (!head || head.bytes < length) return undefined;
-    // An explicit start-end range: some S3-protocol servers (s3rver) misread suffix ranges.
-    const answer = await this.options.s3.send(
-      new GetObjectCommand({ Bucket: this.options.bucket, Key: key, Range: `bytes=${head.bytes - length}-${head.bytes - 1}`, IfMatch: head.etag }),
-    );
-    const chunks: Buffer[] = [];
-    for await (const chunk of answer.Body as Readable) chunks.push(Buffer.from(chunk as Uint8Array));
-    return { bytes: Buffer.concat(chunks), etag: head.etag };
+    const range = await this.getRange(key, head.bytes - length, head.bytes - 1, { ifMatch: head.etag });
+    return range && { bytes: range.bytes, etag: head.etag };
   }
 
   /** The checksum a snapshot object's trailer records (8 hex digits), or undefined when the object is missing or too short. */
