@@ -71,7 +71,7 @@ describe('infra/ task definitions', () => {
     expect({ cpu: c.cpu, memoryReservation: c.memoryReservation, memory: c.memory }).toEqual(profile);
     if (c.memory !== undefined) expect(c.memoryReservation).toBeLessThanOrEqual(c.memory);
     // The heap cap follows the container's memory (3/4 of the hard limit, else of the
-    // reservation): a fixed small cap would fail a compaction, which holds a target's rows.
+    // reservation): a fixed cap would leave a large container's memory unused, or let a small one's heap outgrow it.
     const heapCapMiB = Math.floor(((c.memory ?? c.memoryReservation) * 3) / 4);
     expect(c.command).toEqual(['node', '--max-semi-space-size=8', `--max-old-space-size=${heapCapMiB}`, 'apps/worker/dist/main.mjs']);
     expect(c.healthCheck.command.join(' ')).toContain('/healthz');

@@ -101,14 +101,15 @@ class Run {
 }
 
 /**
- * The target's current rows in id order, as batches of rows, merged from the base and every delta of the
- * committed manifest as they stream in: for each id the latest object decides (a row
- * replaces it, a tombstone removes it). Memory holds one frame per object, whatever the
- * target's size, which is what lets compaction run within the worker's memory limit. Every
- * object is read whole once and checked as `readManifestObjects` checks it (a
- * delta's rows are read a second time, up to its tombstones). Throws a damage error (see
- * `isSnapshotDamage`) on a missing or corrupt object, {@link UnorderedChainError} on one
- * out of id order.
+ * The target's current rows in id order, as batches of rows, merged from the base and every
+ * delta of the committed manifest as they stream in: for each id the latest object decides
+ * (a row replaces it, a tombstone removes it). Each run of the merge (the base; a delta's
+ * rows and its tombstones) holds one decoded frame and one ranged read of at most
+ * `rangeBytes`, whatever the target's size: memory grows with the number of deltas, not with
+ * rows. Every object is read whole once and checked as `readManifestObjects` checks it (a
+ * delta's rows frames are read twice: its tombstones run skips them). Throws a damage error
+ * (see `isSnapshotDamage`) on a missing or corrupt object, {@link UnorderedChainError} on
+ * one out of id order.
  */
 export async function* mergedChain(store: SnapshotStore, manifest: SnapshotManifest, signal?: AbortSignal, rangeBytes = RANGE_BYTES): AsyncGenerator<ValueBatch> {
   const target = manifest.target;

@@ -155,7 +155,8 @@ export class SnapshotPublisher {
   /**
    * Folds base + deltas into a new base at the manifest's watermark, commits a manifest
    * naming only it, then deletes the old objects. The chain is merged in id order as it
-   * streams in (`mergedChain`): memory holds a frame per object, not the target's rows.
+   * streams in (`mergedChain`): memory holds a decoded frame and a ranged read per run of
+   * the merge (two per delta), not the target's rows; a chain out of id order is merged in memory.
    * Throws a damage error (see `isSnapshotDamage`) when an object of the chain is missing or corrupt.
    */
   async compact(target: Target, signal?: AbortSignal, current?: ManifestVersion, fence: CommitFence = UNFENCED): Promise<PublishResult> {

@@ -35,7 +35,7 @@ async function* streamingChunks(input: StrategyInput, onDone: (totals: SnapshotT
     throwIfAborted(signal);
     const rows = batch.rows;
     if (isCopyText(rows)) {
-      // One chunk of the COPY stream: a few hundred KiB at most, encoded in one step.
+      // The rows of one network read (a single row longer than a read comes alone), encoded in one step.
       counters.serializeCalls++;
       encoder.addCopyText(rows);
     } else {

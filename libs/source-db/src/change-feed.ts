@@ -197,7 +197,10 @@ class OpenFeed implements ChangeFeed<ChangeBatch> {
     }
     if (commit) {
       try {
-        await this.leased.client.query('COMMIT');
+        // PostgreSQL answers COMMIT of a transaction an error aborted with ROLLBACK, not an error:
+        // a read that failed must not pass for a complete one.
+        const ended = await this.leased.client.query('COMMIT');
+        if (ended.command === 'ROLLBACK') throw new Error(`the read of ${this.target.kind} for client ${this.target.clientId} was rolled back by an error in its transaction: its rows are incomplete`);
       } finally {
         this.leased.release();
       }

@@ -16,7 +16,11 @@ export interface TargetSince {
  */
 export async function targetsChangedSince(source: SqlSource, targets: readonly TargetSince[]): Promise<Set<string>> {
   const byKind = new Map<DataKind, TargetSince[]>();
-  for (const entry of targets) byKind.set(entry.target.kind, [...(byKind.get(entry.target.kind) ?? []), entry]);
+  for (const entry of targets) {
+    const ofKind = byKind.get(entry.target.kind);
+    if (ofKind) ofKind.push(entry);
+    else byKind.set(entry.target.kind, [entry]);
+  }
   if (byKind.size === 0) return new Set();
   const params: unknown[] = [];
   const selects = [...byKind].map(([kind, entries]) => {

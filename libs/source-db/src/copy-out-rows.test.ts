@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CopyOutRows } from './copy-out-rows';
 import { migratedDatabase, type MigratedDatabase } from './testing/migrated-database';
 import { psqlAvailable, psqlCopy } from './testing/psql';
@@ -64,5 +65,61 @@ describe.skipIf(!psqlAvailable())('CopyOutRows', () => {
     expect(String(error)).toMatch(/division by zero/);
     expect(Buffer.concat(chunks).toString().split('\n').filter(Boolean).length).toBeLessThan(20000);
     expect(afterwards).toBe(1);
+  });
+});
+
+describe.skipIf(!psqlAvailable())('CopyOutRows and its reader', () => {
+  it('leaves the connection usable when the reader stops mid-COPY', async () => {
+    const client = await db.pool.connect();
+    try {
+      let seen = 0;
+      for await (const chunk of client.query(new CopyOutRows('COPY (SELECT g, repeat($$x$$, 100) FROM generate_series(1, 200000) g) TO STDOUT'))) {
+        seen += (chunk as Buffer).length;
+        if (seen > 100_000) break;
+      }
+      const { rows } = await client.query<{ one: number }>('SELECT 1 AS one');
+      expect(rows[0]?.one).toBe(1);
+    } finally {
+      client.release();
+    }
+  });
+});
+
+describe('CopyOutRows on a socket cut anywhere', () => {
+  /** A stand-in for pg's connection: its socket, and what pg's own handler received. */
+  function fakeConnection() {
+    const socket = new PassThrough();
+    const toPg: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => toPg.push(chunk));
+    return { connection: { stream: socket, query: () => undefined }, socket, toPg };
+  }
+  /** A protocol message: its type, its length (counting itself), its body. */
+  const message = (type: string, body: Buffer) => {
+    const header = Buffer.alloc(5);
+    header.write(type, 0, 'latin1');
+    header.writeUInt32BE(body.length + 4, 1);
+    return Buffer.concat([header, body]);
+  };
+
+  it('never ends as complete when an ErrorResponse header is cut across reads', async () => {
+    const { connection, socket, toPg } = fakeConnection();
+    const copy = new CopyOutRows('COPY (SELECT 1) TO STDOUT');
+    copy.submit(connection as never);
+    const ended = vi.fn();
+    copy.on('end', ended);
+    const error = Buffer.concat([message('E', Buffer.from('SERROR\0Mdivision by zero\0\0')), Buffer.from('Z\0\0\0\x05I')]);
+    const stream = Buffer.concat([message('H', Buffer.alloc(3)), message('d', Buffer.from('1\n')), message('d', Buffer.from('2\n')), error]);
+    const errorAt = stream.length - error.length;
+    // Cut inside the error's header and inside its body.
+    for (const piece of [stream.subarray(0, errorAt + 2), stream.subarray(errorAt + 2, errorAt + 7), stream.subarray(errorAt + 7)]) socket.write(piece);
+    const rows: Buffer[] = [];
+    copy.on('data', (chunk: Buffer) => rows.push(chunk));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(Buffer.concat(rows).toString()).toBe('1\n2\n');
+    expect(ended).not.toHaveBeenCalled();
+    // pg got the error whole, header first, to report through handleError.
+    expect(Buffer.concat(toPg).subarray(0, error.length).equals(error)).toBe(true);
+    copy.handleError(new Error('division by zero'));
+    await expect(new Promise((_, reject) => copy.once('error', reject))).rejects.toThrow('division by zero');
   });
 });

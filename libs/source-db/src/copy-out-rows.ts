@@ -51,22 +51,33 @@ export class CopyOutRows extends Readable implements pg.Submittable {
     super();
   }
 
-  submit(connection: pg.Connection): void {
+  submit(connection: pg.Connection): Error | undefined {
     const pgConnection = connection as unknown as PgConnection;
     this.connection = pgConnection;
     const socket = pgConnection.stream;
     const listeners = socket.listeners('data') as ((chunk: Buffer) => void)[];
-    if (listeners.length !== 1) throw new Error(`the connection's socket has ${listeners.length} data listeners, expected pg's one`);
+    // Returned, not thrown: pg hands a submit's error to handleError and goes on with its queue.
+    if (listeners.length !== 1) return new Error(`the connection's socket has ${listeners.length} data listeners, expected pg's one`);
     this.pgDataHandler = listeners[0];
     // The socket's reads come here one by one (no concatenation of what queued up); the
     // socket pauses while this stream's reader is behind.
     socket.removeListener('data', this.pgDataHandler!);
     socket.on('data', this.onData);
     pgConnection.query(this.text);
+    return undefined;
   }
 
   override _read(): void {
     if (!this.detached) this.connection?.stream.resume();
+  }
+
+  /**
+   * Destroyed before the COPY ended (its reader left): the rest of the COPY is read and
+   * dropped, so the connection comes back to pg in step and stays usable.
+   */
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.detached) this.connection?.stream.resume();
+    callback(error);
   }
 
   /** pg calls these with the messages that follow the COPY. */
@@ -78,6 +89,7 @@ export class CopyOutRows extends Readable implements pg.Submittable {
 
   /** Hands rows on; pauses the socket when the reader has enough. */
   private pushRows(rows: Buffer): void {
+    if (this.destroyed) return;
     if (!this.push(rows)) this.connection?.stream.pause();
   }
 
@@ -109,11 +121,6 @@ export class CopyOutRows extends Readable implements pg.Submittable {
         continue;
       }
       // A message header, perhaps cut by the end of a read.
-      if (this.headerFill === 0 && chunk[at] === ERROR_RESPONSE) {
-        // pg parses the error and reports it through handleError.
-        this.finish(filled > 0 ? rows.subarray(0, filled) : undefined, chunk.subarray(at), false);
-        return;
-      }
       let type: number;
       let length: number;
       let headerWasCut = false;
@@ -152,23 +159,34 @@ export class CopyOutRows extends Readable implements pg.Submittable {
         this.state = length > 0 ? 'skip' : 'header';
         continue;
       }
-      // CopyDone (no body), or any other message, ends copy-out mode (protocol-flow.html#PROTOCOL-COPY);
-      // pg reads what follows, an unexpected message with its header.
-      const rest = type === COPY_DONE ? chunk.subarray(at) : headerWasCut ? Buffer.concat([this.header, chunk.subarray(at)]) : chunk.subarray(at - MESSAGE_HEADER_BYTES);
-      this.finish(filled > 0 ? rows.subarray(0, filled) : undefined, rest, true);
+      // CopyDone (no body), an ErrorResponse or any other message ends copy-out mode
+      // (protocol-flow.html#PROTOCOL-COPY). pg reads what follows, any message but CopyDone
+      // with its header: it reports an error through handleError.
+      const lastRows = filled > 0 ? rows.subarray(0, filled) : undefined;
+      if (type === COPY_DONE) {
+        this.finish(lastRows, chunk.subarray(at), 'ended');
+      } else {
+        const rest = headerWasCut ? Buffer.concat([this.header, chunk.subarray(at)]) : chunk.subarray(at - MESSAGE_HEADER_BYTES);
+        this.finish(lastRows, rest, type === ERROR_RESPONSE ? 'failed' : `the server sent message type ${JSON.stringify(String.fromCharCode(type))} inside a COPY`);
+      }
       return;
     }
     if (filled > 0) this.pushRows(rows.subarray(0, filled));
   }
 
-  /** Gives the socket back to pg with the bytes that follow the COPY. */
-  private finish(lastRows: Buffer | undefined, rest: Buffer, ended: boolean): void {
-    if (lastRows) this.push(lastRows);
+  /**
+   * Gives the socket back to pg with the bytes that follow the COPY. The stream ends only on
+   * CopyDone: after an ErrorResponse it ends with the error pg reports (which may come with a
+   * later read), so a failed COPY can never look complete.
+   */
+  private finish(lastRows: Buffer | undefined, rest: Buffer, how: 'ended' | 'failed' | string): void {
+    if (lastRows) this.pushRows(lastRows);
     const socket = this.connection!.stream;
     this.detached = true;
     socket.removeListener('data', this.onData);
     socket.on('data', this.pgDataHandler!);
-    if (ended) this.push(null);
+    if (how === 'ended') this.push(null);
+    else if (how !== 'failed') this.destroy(new Error(how));
     if (rest.length > 0) this.pgDataHandler!(rest);
     // pg reads the rest of the session: the socket flows again whatever this stream's reader does.
     socket.resume();

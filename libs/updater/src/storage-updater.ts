@@ -180,7 +180,7 @@ export class StorageUpdater {
       async (target) => {
         const committed = unchanged.get(targetId(target));
         const context = { runId, signal: options.signal, emit };
-        const result = committed === undefined ? await this.runner.run(target, context) : this.runner.unchanged(target, committed, context);
+        const result = committed === undefined ? await this.runner.run(target, context) : await this.runner.unchanged(target, committed, context);
         emit({ type: 'target-finished', runId, result, done: ++done, total: targets.length });
         return result;
       },

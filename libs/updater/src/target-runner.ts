@@ -66,7 +66,7 @@ export class TargetRunner {
     const startedAt = clock().getTime();
     const cpuAtStart = process.cpuUsage();
     if (context.signal?.aborted) return { state: 'skipped', target, reason: 'the run was aborted before this target started' };
-    const emit = context.emit ?? ((event: ProgressEvent) => emitProgress(this.options.onProgress, event, logger));
+    const emit = this.emitterFor(context);
     emit({ type: 'target-started', runId: context.runId, target });
 
     let attempted = 0;
@@ -135,12 +135,22 @@ export class TargetRunner {
     }
   }
 
-  /** A target the run's change check found unchanged: its snapshot stays as committed, nothing is read. */
-  unchanged(target: Target, watermark: Watermark, context: TargetRunContext): TargetResult {
-    const emit = context.emit ?? ((event: ProgressEvent) => emitProgress(this.options.onProgress, event, this.options.logger));
-    emit({ type: 'target-started', runId: context.runId, target });
+  /**
+   * A target the run's change check found unchanged: its snapshot stays as committed and
+   * nothing is read. A configured tracker is refreshed, as a read that found nothing would,
+   * so its entry does not expire while the target is quiet.
+   */
+  async unchanged(target: Target, watermark: Watermark, context: TargetRunContext): Promise<TargetResult> {
+    if (context.signal?.aborted) return { state: 'skipped', target, reason: 'the run was aborted before this target started' };
+    this.emitterFor(context)({ type: 'target-started', runId: context.runId, target });
+    const fields: LogFields = { runId: context.runId, target: targetId(target), clientId: target.clientId, kind: target.kind };
+    const trackerError = await this.saveToTracker(target, watermark, context.runId, fields);
     const reason = `nothing changed since watermark ${watermark} (one change check for the run)`;
-    return { state: 'completed', target, mode: 'incremental', reason, rows: 0, tombstones: 0, bytes: 0, serializeCalls: 0, objectKey: undefined, watermark, attempts: 0, durationMs: 0, cpuMs: 0 };
+    return { state: 'completed', target, mode: 'incremental', reason, rows: 0, tombstones: 0, bytes: 0, serializeCalls: 0, objectKey: undefined, watermark, attempts: 0, durationMs: 0, cpuMs: 0, ...trackerError };
+  }
+
+  private emitterFor(context: TargetRunContext): (event: ProgressEvent) => void {
+    return context.emit ?? ((event: ProgressEvent) => emitProgress(this.options.onProgress, event, this.options.logger));
   }
 
   /**
