@@ -34,6 +34,10 @@ export interface TargetRunContext {
 }
 
 type Completed = Extract<TargetResult, { state: 'completed' }>;
+
+const ABORTED_BEFORE_START = 'the run was aborted before this target started';
+
+const logFieldsOf = (target: Target, runId: string): LogFields => ({ runId, target: targetId(target), clientId: target.clientId, kind: target.kind });
 type AttemptOutcome = Omit<Completed, 'attempts' | 'durationMs' | 'cpuMs'>;
 
 /**
@@ -62,10 +66,10 @@ export class TargetRunner {
 
   async run(target: Target, context: TargetRunContext): Promise<TargetResult> {
     const { logger, clock } = this.options;
-    const fields: LogFields = { runId: context.runId, target: targetId(target), clientId: target.clientId, kind: target.kind };
+    const fields = logFieldsOf(target, context.runId);
     const startedAt = clock().getTime();
     const cpuAtStart = process.cpuUsage();
-    if (context.signal?.aborted) return { state: 'skipped', target, reason: 'the run was aborted before this target started' };
+    if (context.signal?.aborted) return { state: 'skipped', target, reason: ABORTED_BEFORE_START };
     const emit = this.emitterFor(context);
     emit({ type: 'target-started', runId: context.runId, target });
 
@@ -141,10 +145,9 @@ export class TargetRunner {
    * so its entry does not expire while the target is quiet.
    */
   async unchanged(target: Target, watermark: Watermark, context: TargetRunContext): Promise<TargetResult> {
-    if (context.signal?.aborted) return { state: 'skipped', target, reason: 'the run was aborted before this target started' };
+    if (context.signal?.aborted) return { state: 'skipped', target, reason: ABORTED_BEFORE_START };
     this.emitterFor(context)({ type: 'target-started', runId: context.runId, target });
-    const fields: LogFields = { runId: context.runId, target: targetId(target), clientId: target.clientId, kind: target.kind };
-    const trackerError = await this.saveToTracker(target, watermark, context.runId, fields);
+    const trackerError = await this.saveToTracker(target, watermark, context.runId, logFieldsOf(target, context.runId));
     const reason = `nothing changed since watermark ${watermark} (one change check for the run)`;
     return { state: 'completed', target, mode: 'incremental', reason, rows: 0, tombstones: 0, bytes: 0, serializeCalls: 0, objectKey: undefined, watermark, attempts: 0, durationMs: 0, cpuMs: 0, ...trackerError };
   }
