@@ -16,18 +16,28 @@ const fixture = await updaterFixture('randomized-sync-long');
 const started = Date.now();
 let failed = 0;
 let transactions = 0;
-for (const [i, seed] of seeds.entries()) {
-  const report = await runRandomizedSync(seed, randomizedSyncOptionsFor(fixture, Number(values.rounds)));
-  transactions += report.committedTransactions;
-  const bad = report.mismatches.length + report.failedRuns.length;
-  if (bad > 0) {
-    failed++;
-    console.log(`seed ${seed}: FAILED\n  ${[...report.failedRuns, ...report.mismatches].join('\n  ')}`);
-  } else if ((i + 1) % 10 === 0 || i + 1 === seeds.length) {
-    console.log(`${i + 1}/${seeds.length} seeds, ${failed} failed, ${transactions} transactions committed, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+try {
+  for (const [i, seed] of seeds.entries()) {
+    let problems: string[];
+    try {
+      const report = await runRandomizedSync(seed, randomizedSyncOptionsFor(fixture, Number(values.rounds)));
+      transactions += report.committedTransactions;
+      problems = [...report.failedRuns, ...report.mismatches];
+    } catch (error) {
+      // A seed that throws (a snapshot that cannot be read, say) is a failed seed, not the end of the check.
+      problems = [`threw: ${error instanceof Error ? error.message : String(error)}`];
+    }
+    if (problems.length > 0) {
+      failed++;
+      console.log(`seed ${seed}: FAILED\n  ${problems.join('\n  ')}`);
+    } else if ((i + 1) % 10 === 0 || i + 1 === seeds.length) {
+      console.log(`${i + 1}/${seeds.length} seeds, ${failed} failed, ${transactions} transactions committed, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }
   }
+  console.log(`${seeds.length - failed} passed, ${failed} failed`);
+} finally {
+  // Stops the embedded services however the check ended: a crash must not leave them running.
+  await fixture[Symbol.asyncDispose]();
 }
-console.log(`${seeds.length - failed} passed, ${failed} failed`);
-await fixture[Symbol.asyncDispose]();
 // Explicit: embedded PostgreSQL's exit hooks would otherwise end the process with 0.
 process.exit(failed > 0 ? 1 : 0);
