@@ -120,7 +120,7 @@ async function inRanges(store: SnapshotStore, entry: ManifestObject, rangeBytes:
     if (!first) return;
     yield first.bytes;
     for (let start = first.bytes.length; start < entry.bytes; ) {
-      const range = await store.getRange(entry.key, start, Math.min(entry.bytes, start + rangeBytes) - 1, { ifMatch: first.etag, signal });
+      const range = await store.getRange(entry.key, start, Math.min(entry.bytes, start + rangeBytes) - 1, { ifMatch: first.etag || undefined, signal });
       if (!range) throw missingObject(store, entry);
       if (range.bytes.length === 0) throw new ManifestError('object-mismatch', `${entry.key} ended at byte ${start}, the manifest recorded ${entry.bytes}`, entry.key);
       yield range.bytes;
