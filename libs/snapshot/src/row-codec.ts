@@ -7,7 +7,7 @@ import { SnapshotFormatError } from './snapshot-format-error';
  * tombstone one value. Varints keep the common short value at one byte of overhead.
  */
 export class PayloadBuilder {
-  /** Where the payload is built; `grow` replaces it, so hold it only between writes. */
+  /** Where the payload is built; `ensure` may replace it, so hold it only between writes. */
   buffer: Buffer;
   length = 0;
 
@@ -45,12 +45,8 @@ export class PayloadBuilder {
     }
     const byteLength = Buffer.byteLength(value, 'utf8');
     this.ensure(5 + byteLength);
-    this.writeVarint(byteLength + 1);
+    this.length = writeVarintAt(this.buffer, this.length, byteLength + 1);
     this.length += this.buffer.write(value, this.length, 'utf8');
-  }
-
-  private writeVarint(value: number): void {
-    this.length = writeVarintAt(this.buffer, this.length, value);
   }
 
   /** Makes room for `extra` more bytes after `length`; returns the (possibly new) buffer. */

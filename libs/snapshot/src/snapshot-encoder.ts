@@ -71,8 +71,8 @@ export function resolveFrameOptions(options: FrameOptions = {}): ResolvedFrameOp
  * defaults (15, 8) and compresses as well: matches in row data lie close together. Any
  * inflater reads it (a raw DEFLATE stream never refers back further than its window).
  */
-export const DEFLATE_WINDOW_BITS = 12;
-export const DEFLATE_MEM_LEVEL = 9;
+const DEFLATE_WINDOW_BITS = 12;
+const DEFLATE_MEM_LEVEL = 9;
 
 /** Totals of a finished file; `checksum` is the trailer's CRC32 of every byte before it. */
 export interface SnapshotTotals {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { KIND_SCHEMAS, compareWatermarks, parseWatermark, type ChangeBatch, type CopyTextRows, type RowValues, type Target, type ValueBatch, type Watermark } from '@storage-builder/data-model';
+import { KIND_SCHEMAS, compareWatermarks, parseWatermark, type ChangeBatch, type RowValues, type Target, type ValueBatch, type Watermark } from '@storage-builder/data-model';
 import { CopyOutRows } from './copy-out-rows';
 import { CopyTextParser } from './copy-text-parser';
 import { copyOut, feedRowsQuery, feedTombstonesQuery } from './feed-queries';
@@ -115,7 +115,8 @@ class OpenFeed implements ChangeFeed<ChangeBatch> {
     try {
       const select = feedRowsQuery(clientId, kind, since);
       if (rowsAs === 'copy-text') {
-        for await (const rows of this.copyText(select)) yield { rows, tombstones: [] };
+        // The rows of each network read, as the COPY text they came in.
+        for await (const copyText of this.copyChunks(select)) yield { rows: { copyText }, tombstones: [] };
       } else {
         for await (const rows of this.copyRows(select, KIND_SCHEMAS[kind].columns.length)) yield { rows, tombstones: [] };
       }
@@ -144,11 +145,6 @@ class OpenFeed implements ChangeFeed<ChangeBatch> {
     }
     parser.end();
     if (pending.length > 0) yield pending;
-  }
-
-  /** The COPY output as whole lines, the rows of a network read at a time. */
-  private async *copyText(select: string): AsyncGenerator<CopyTextRows> {
-    for await (const copyText of this.copyChunks(select)) yield { copyText };
   }
 
   /** The output of `COPY (select) TO STDOUT`: whole rows, as the connection receives them (see CopyOutRows). */
