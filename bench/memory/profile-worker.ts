@@ -26,7 +26,7 @@ import { provisionServices } from '@storage-builder/services';
 import { migrate, parseDataProfile, seedDatabase } from '@storage-builder/source-db';
 import { summarizeCpuProfile, summarizeHeapProfile } from './profile-summary';
 import { measureFullSync } from './worker-session';
-import { parseVariant, REPO_ROOT, variantArgs, workerEnv } from './worker-variant';
+import { parseVariant, REPO_ROOT, variantArgs, variantEnv, workerEnv } from './worker-variant';
 
 /** The last Clinic.js release. */
 export const CLINIC_PACKAGE = 'clinic@13.0.0';
@@ -82,7 +82,7 @@ if (clinic) {
   const args = ['--yes', CLINIC_PACKAGE, clinic, '--open=false', '--dest', clinicDir, '--on-port', onPort, '--', process.execPath, ...variantArgs(variant)];
   log(`npx ${args.join(' ')}`);
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn('npx', args, { env: { ...env, PATH: process.env['PATH'] }, cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn('npx', args, { env: variantEnv(variant, { ...env, PATH: process.env['PATH'] }), cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
     child.once('error', reject);
     child.once('close', resolve);
   });

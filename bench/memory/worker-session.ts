@@ -9,7 +9,7 @@ import { runSandboxed, type SandboxResult } from '@storage-builder/sandbox';
 import { WorkerClient } from '../harness/worker-client';
 import { usageBetween } from '../harness/worker-metrics-text';
 import { readProc, type ProcSnapshot } from './proc-status';
-import { variantArgs, type WorkerVariant } from './worker-variant';
+import { variantArgs, variantEnv, type WorkerVariant } from './worker-variant';
 
 const POLL_MS = 100;
 const START_TIMEOUT_MS = 60_000;
@@ -114,7 +114,7 @@ async function driveFullSync(variant: WorkerVariant, pid: number, port: number, 
 
 /** The worker as a plain child process; `extraNodeArgs` go before the variant's own flags. */
 export async function measureFullSync(variant: WorkerVariant, env: NodeJS.ProcessEnv, extraNodeArgs: readonly string[] = []): Promise<SyncMeasurement> {
-  const child = spawn(process.execPath, variantArgs(variant, extraNodeArgs), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, variantArgs(variant, extraNodeArgs), { env: variantEnv(variant, env), stdio: ['ignore', 'pipe', 'pipe'] });
   const watcher = new StartWatcher();
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => watcher.onChunk('stdout', chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => watcher.onChunk('stderr', chunk));
@@ -146,7 +146,7 @@ export async function measureSandboxedFullSync(variant: WorkerVariant, env: Node
   const sandbox = runSandboxed({
     command: process.execPath,
     args: variantArgs(variant),
-    env,
+    env: variantEnv(variant, env),
     profile: { name: `hard-${limitMiB}`, description: `worker full sync under a ${limitMiB} MiB hard memory limit`, container: { cpu: 1024, memory: limitMiB } },
     signal: stop.signal,
     onOutput: (stream, chunk) => watcher.onChunk(stream, chunk),

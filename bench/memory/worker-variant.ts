@@ -17,7 +17,7 @@ export type Runner = (typeof RUNNERS)[number];
 /**
  * One way of running the worker: `image`, `bundle` or `tsx`, or `<runner>@<main file>`
  * (another build or checkout, to compare two in one run), each optionally followed by `:`
- * and more node flags.
+ * and more node flags and `NAME=value` environment variables.
  */
 export interface WorkerVariant {
   readonly name: string;
@@ -25,17 +25,23 @@ export interface WorkerVariant {
   /** The bundle's or the sources' main file. */
   readonly entry: string;
   readonly nodeArgs: readonly string[];
+  /** Environment the runner sets beside the worker's own (`image`: the runtime stage's ENV lines). */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 export function parseVariant(text: string): WorkerVariant {
   const [head = '', ...rest] = text.split(':');
   const [runner = '', file] = head.split('@');
   if (!(RUNNERS as readonly string[]).includes(runner)) {
-    throw new Error(`--variant ${JSON.stringify(text)}: start with one of ${RUNNERS.join(', ')} (or <runner>@<main file>), then optionally ':' and node flags, e.g. "bundle:--max-semi-space-size=2"`);
+    throw new Error(`--variant ${JSON.stringify(text)}: start with one of ${RUNNERS.join(', ')} (or <runner>@<main file>), then optionally ':' and node flags or NAME=value variables, e.g. "bundle:--max-semi-space-size=2 MALLOC_ARENA_MAX=2"`);
   }
-  const extra = rest.join(':').split(/\s+/).filter(Boolean);
+  const words = rest.join(':').split(/\s+/).filter(Boolean);
+  const isVariable = (word: string) => /^[A-Z_][A-Z0-9_]*=/.test(word);
+  const extra = words.filter((word) => !isVariable(word));
   const nodeArgs = runner === 'image' ? [...imageNodeFlags(), ...extra] : extra;
-  return { name: text, runner: runner as Runner, entry: path.resolve(file ?? (runner === 'tsx' ? SOURCE_MAIN : BUNDLE_MAIN)), nodeArgs };
+  const variables = Object.fromEntries(words.filter(isVariable).map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]));
+  const env = { ...(runner === 'image' ? imageEnv() : {}), ...variables };
+  return { name: text, runner: runner as Runner, entry: path.resolve(file ?? (runner === 'tsx' ? SOURCE_MAIN : BUNDLE_MAIN)), nodeArgs, env };
 }
 
 /** The node flags of the worker image's CMD (`["node", ...flags, "apps/worker/dist/main.mjs"]`). */
@@ -46,6 +52,25 @@ export function imageNodeFlags(dockerfile = readFileSync(DOCKERFILE, 'utf8')): s
   return words.slice(1, -1);
 }
 
+/**
+ * The variables the Dockerfile's runtime stage sets (`ENV NAME=value ...` after the last
+ * `FROM`), which change how node and glibc use memory. Values are taken as written: the
+ * Dockerfile quotes none.
+ */
+export function imageEnv(dockerfile = readFileSync(DOCKERFILE, 'utf8')): Record<string, string> {
+  const lines = dockerfile.split('\n');
+  const runtime = lines.slice(lines.findLastIndex((line) => line.startsWith('FROM ')));
+  const env: Record<string, string> = {};
+  for (const line of runtime.filter((l) => l.startsWith('ENV '))) {
+    for (const pair of line.slice(4).trim().split(/\s+/)) {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw new Error(`${DOCKERFILE}: expected ENV NAME=value ..., found ${line}`);
+      env[pair.slice(0, at)] = pair.slice(at + 1);
+    }
+  }
+  return env;
+}
+
 /** node's arguments for a variant; `extra` comes first (a profiler's flags, say). */
 export function variantArgs(variant: WorkerVariant, extra: readonly string[] = []): string[] {
   if (variant.runner !== 'tsx') {
@@ -53,6 +78,11 @@ export function variantArgs(variant: WorkerVariant, extra: readonly string[] = [
     return [...extra, ...variant.nodeArgs, variant.entry];
   }
   return [...extra, ...variant.nodeArgs, '--import', 'tsx', variant.entry];
+}
+
+/** The worker's environment for a variant: the variant's own (the image's ENV) under the run's settings. */
+export function variantEnv(variant: WorkerVariant, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...variant.env, ...env };
 }
 
 export interface WorkerTarget {

@@ -8,7 +8,7 @@ const APP = path.join(ROOT, 'apps/worker');
 const dockerfile = readFileSync(path.join(APP, 'Dockerfile'), 'utf8');
 const lines = dockerfile.split('\n').filter((line) => !line.trim().startsWith('#'));
 /** The bundle `npm run build:worker` writes; the image has neither the TypeScript sources nor tsx. */
-const START = 'node --max-semi-space-size=8 --max-old-space-size=256 apps/worker/dist/main.mjs';
+const START = 'node --max-semi-space-size=1 --max-old-space-size=256 apps/worker/dist/main.mjs';
 
 describe('apps/worker/Dockerfile', () => {
   it('copies only paths that exist in the repository (the build context)', () => {

@@ -60,6 +60,14 @@ function s3CommandsUsed(): Set<string> {
   return commands;
 }
 
+/** The Dockerfile's CMD, as JSON. */
+const IMAGE_COMMAND = JSON.parse(
+  readFileSync(path.join(ROOT, 'apps/worker/Dockerfile'), 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith('CMD '))!
+    .slice(4),
+) as string[];
+
 describe('infra/ task definitions', () => {
   it.each(Object.entries(PROFILES))('%s has the profile’s units, required fields and a stop timeout above the app’s', (file, profile) => {
     const definition = json(file) as { family: string; requiresCompatibilities: string[]; containerDefinitions: Container[] };
@@ -72,8 +80,9 @@ describe('infra/ task definitions', () => {
     if (c.memory !== undefined) expect(c.memoryReservation).toBeLessThanOrEqual(c.memory);
     // The heap cap follows the container's memory (3/4 of the hard limit, else of the
     // reservation): a fixed cap would leave a large container's memory unused, or let a small one's heap outgrow it.
+    // The image's ENV stays in effect under a task definition's command, its CMD's flags do not.
     const heapCapMiB = Math.floor(((c.memory ?? c.memoryReservation) * 3) / 4);
-    expect(c.command).toEqual(['node', '--max-semi-space-size=8', `--max-old-space-size=${heapCapMiB}`, 'apps/worker/dist/main.mjs']);
+    expect(c.command).toEqual(IMAGE_COMMAND.map((word) => (word.startsWith('--max-old-space-size=') ? `--max-old-space-size=${heapCapMiB}` : word)));
     expect(c.healthCheck.command.join(' ')).toContain('/healthz');
     expect(c.healthCheck.timeout).toBeLessThan(c.healthCheck.interval);
     expect(c.logConfiguration.logDriver).toBe('awslogs');
