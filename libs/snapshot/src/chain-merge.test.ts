@@ -1,10 +1,12 @@
 import { compareRowKeys, parseWatermark, type RowValues, type Target } from '@storage-builder/data-model';
 import { describe, expect, it } from 'vitest';
-import { mergedChain } from './chain-merge';
+import { serializeMergedChain } from './chain-merge';
 import { ManifestError } from './manifest';
 import { readManifest } from './manifest-store';
 import { materializeManifest } from './materialize';
 import { SnapshotPublisher } from './snapshot-publisher';
+import { snapshotHeader } from './snapshot-header';
+import { readSnapshot } from './snapshot-reader';
 import { generateRows, inBatches, seededRandom } from './testing/generate-rows';
 import { snapshotTestStore } from './testing/object-store';
 
@@ -58,9 +60,15 @@ describe('the merged chain', () => {
   it('holds the rows that applying base and deltas in order gives, in id order, and compaction streams it', async () => {
     await using env = await snapshotTestStore();
     const { publisher, table, current } = await chainOf(env, true);
-    const merged: RowValues[] = [];
     // Small ranges: every object is read in many ranged GETs.
-    for await (const batch of mergedChain(env.store, current.manifest, undefined, 4096)) merged.push(...batch.rows);
+    const header = snapshotHeader({ target, fromWatermark: null, toWatermark: current.manifest.watermark });
+    const file = serializeMergedChain({ store: env.store, manifest: current.manifest, header, rangeBytes: 4096 });
+    const merged: RowValues[] = [];
+    for await (const batch of (await readSnapshot(file.stream)).batches) {
+      expect(batch.type).toBe('rows');
+      if (batch.type === 'rows') merged.push(...batch.rows);
+    }
+    expect((await file.done).rows).toBe(merged.length);
     const applied = [...(await materializeManifest(env.store, current.manifest)).rows.values()].sort(byId);
     expect(merged).toEqual(applied);
     expect(merged).toEqual([...table.values()].sort(byId));

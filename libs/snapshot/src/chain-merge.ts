@@ -1,7 +1,13 @@
-import { compareRowKeys, type RowKey, type RowValues, type ValueBatch } from '@storage-builder/data-model';
+import { compareRowKeys, KIND_SCHEMAS, type RowKey } from '@storage-builder/data-model';
 import type { SnapshotManifest } from './manifest';
-import { objectBatches } from './materialize';
-import type { SnapshotBatch } from './snapshot-reader';
+import { objectFrames } from './materialize';
+import { endFile, pushedOutput, writeWithBackpressure } from './output-writer';
+import { PayloadCursor } from './row-codec';
+import type { SerializeCounters, SerializedSnapshot } from './serialize-types';
+import { SnapshotEncoder, type FrameOptions, type SnapshotTotals } from './snapshot-encoder';
+import { SnapshotFormatError } from './snapshot-format-error';
+import type { SnapshotHeader } from './snapshot-header';
+import type { SnapshotFrame } from './snapshot-reader';
 import type { SnapshotStore } from './snapshot-store';
 
 /**
@@ -19,28 +25,30 @@ export class UnorderedChainError extends Error {
  */
 const RANGE_BYTES = 1024 * 1024;
 
-/** Rows handed on per batch: one default frame. */
-const MERGED_BATCH_ROWS = 4096;
-
 /**
  * One sorted run of the chain: the base's rows, or a delta's rows, or a delta's tombstones
  * (the feed writes a delta's rows, then its tombstones, each in id order). `rank` orders the
  * runs by what wins for an id: later objects over earlier ones, and within a delta its
- * tombstones over its rows (as applying the file in order would).
+ * tombstones over its rows (as applying the file in order would). The current item is
+ * `payload[start, end)`, still encoded; only its id is decoded.
  */
 class Run {
-  private items: readonly (RowValues | RowKey)[] = [];
-  private index = 0;
-  private previous: RowKey | undefined;
+  payload: Buffer = Buffer.alloc(0);
+  start = 0;
+  end = 0;
   /** The current item's id; undefined once the run is done. */
   id: RowKey | undefined;
+  private cursor = new PayloadCursor(this.payload, 0);
+  private left = 0;
+  private previous: RowKey | undefined;
 
   constructor(
     readonly rank: number,
     /** Which of a delta's two runs this is; a base has only rows. */
     private readonly part: 'base' | 'delta rows' | 'delta tombstones',
-    private readonly source: AsyncIterator<SnapshotBatch>,
+    private readonly source: AsyncIterator<SnapshotFrame>,
     private readonly name: string,
+    private readonly columns: number,
   ) {}
 
   get tombstones(): boolean {
@@ -51,14 +59,9 @@ class Run {
     return this.source.return?.() ?? Promise.resolve();
   }
 
-  get item(): RowValues | RowKey {
-    return this.items[this.index] as RowValues | RowKey;
-  }
-
   /** Moves to the next item; awaits only when the current frame is used up. */
   advance(): Promise<void> | void {
-    this.index++;
-    if (this.index < this.items.length) return this.settle();
+    if (this.left > 0) return this.settle();
     return this.load();
   }
 
@@ -69,27 +72,40 @@ class Run {
         this.id = undefined;
         return;
       }
-      const batch = next.value;
-      if (batch.type === 'tombstones' && this.part === 'base') throw this.outOfOrder('a base holds tombstones');
-      if (batch.type === 'tombstones' && this.part === 'delta rows') {
+      const frame = next.value;
+      if (frame.type === 'tombstones' && this.part === 'base') throw this.outOfOrder('a base holds tombstones');
+      if (frame.type === 'tombstones' && this.part === 'delta rows') {
         // A delta's rows run ends at its first tombstone frame; its tombstones run reads the rest.
         await this.source.return?.();
         this.id = undefined;
         return;
       }
-      if (batch.type === 'rows' && this.part === 'delta tombstones') {
+      if (frame.type === 'rows' && this.part === 'delta tombstones') {
         if (this.previous !== undefined) throw this.outOfOrder('a rows frame follows its tombstones');
         continue;
       }
-      this.items = batch.type === 'rows' ? batch.rows : batch.keys;
-      this.index = 0;
-      if (this.items.length > 0) return this.settle();
+      this.payload = frame.payload();
+      this.cursor = new PayloadCursor(this.payload, frame.offset);
+      this.left = frame.count;
+      return this.settle();
     }
   }
 
+  /** Reads the next item's id and finds its end; the reader checked that a frame holds at least one item. */
   private settle(): void {
-    const item = this.items[this.index] as RowValues | RowKey;
-    const id = (this.tombstones ? item : (item as RowValues)[0]) as RowKey;
+    const cursor = this.cursor;
+    let id: string | null;
+    try {
+      this.start = cursor.position;
+      id = cursor.readValue();
+      if (id === null) throw cursor.corrupt(this.tombstones ? 'a tombstone key is null' : 'a row id is null');
+      if (!this.tombstones) cursor.skipValues(this.columns - 1);
+      this.end = cursor.position;
+      if (--this.left === 0 && !cursor.done) throw cursor.corrupt(`bytes left after its last ${this.tombstones ? 'tombstone' : 'row'}`);
+    } catch (error) {
+      if (!(error instanceof SnapshotFormatError)) throw error;
+      throw new SnapshotFormatError(error.code, `${this.name}: ${error.detail}; restore it, or publish a full snapshot of the target`, error.offset, { cause: error });
+    }
     if (this.previous !== undefined && compareRowKeys(id, this.previous) <= 0) throw this.outOfOrder(`id ${id} follows id ${this.previous}`);
     this.previous = id;
     this.id = id;
@@ -100,60 +116,92 @@ class Run {
   }
 }
 
+export interface MergedChainInput {
+  readonly store: SnapshotStore;
+  readonly manifest: SnapshotManifest;
+  /** The new base's header. */
+  readonly header: SnapshotHeader;
+  readonly frame?: FrameOptions;
+  readonly signal?: AbortSignal;
+  /** @defaultValue 1 MiB */
+  readonly rangeBytes?: number;
+}
+
 /**
- * The target's current rows in id order, as batches of rows, merged from the base and every
- * delta of the committed manifest as they stream in: for each id the latest object decides
- * (a row replaces it, a tombstone removes it). Each run of the merge (the base; a delta's
- * rows and its tombstones) holds one decoded frame and one ranged read of at most
- * `rangeBytes`, whatever the target's size: memory grows with the number of deltas, not with
- * rows. Every object is read whole once and checked as `readManifestObjects` checks it (a
- * delta's rows frames are read twice: its tombstones run skips them). Throws a damage error
- * (see `isSnapshotDamage`) on a missing or corrupt object, {@link UnorderedChainError} on
- * one out of id order.
+ * The target's current rows as one snapshot file, in id order, merged from the base and
+ * every delta of the committed manifest as they stream in: for each id the latest object
+ * decides (a row replaces it, a tombstone removes it). Rows are copied as they are encoded,
+ * never decoded but for their ids. Each run of the merge (the base; a delta's rows and its
+ * tombstones) holds one frame's payload and one ranged read of at most `rangeBytes`,
+ * whatever the target's size: memory grows with the number of deltas, not with rows. Every
+ * object is read whole once and checked as `readManifestObjects` checks it (a delta is read
+ * twice: its tombstones run skips its rows frames without inflating them). The stream fails
+ * with a damage error (see `isSnapshotDamage`) on a missing or corrupt object, with
+ * {@link UnorderedChainError} on one out of id order.
  */
-export async function* mergedChain(store: SnapshotStore, manifest: SnapshotManifest, signal?: AbortSignal, rangeBytes = RANGE_BYTES): AsyncGenerator<ValueBatch> {
+export function serializeMergedChain(input: MergedChainInput): SerializedSnapshot {
+  const encoder = new SnapshotEncoder(input.header, input.frame);
+  const counters: SerializeCounters = { rows: 0, tombstones: 0, frames: 0, bytes: 0, serializeCalls: 0, batchSize: undefined };
+  const sync = () => Object.assign(counters, encoder.counts);
+  const { stream, totals } = pushedOutput(async (output) => {
+    await mergeInto(encoder, input, () => {
+      counters.serializeCalls++;
+      sync();
+      return writeWithBackpressure(output, encoder.takeOutput());
+    });
+    return endFile(output, { encoder, finish: () => encoder.finish() });
+  });
+  const done = totals.then((finished: SnapshotTotals) => {
+    sync();
+    return { ...finished, ...counters };
+  });
+  done.catch(() => undefined);
+  return { stream, counters, done };
+}
+
+async function mergeInto(encoder: SnapshotEncoder, input: MergedChainInput, flush: () => Promise<void>): Promise<void> {
+  const { store, manifest, signal } = input;
   const target = manifest.target;
-  const ranged = { inRangesOf: rangeBytes };
-  const runs: Run[] = [new Run(0, 'base', objectBatches(store, manifest.base, { target, fromWatermark: null, toWatermark: manifest.base.watermark }, signal, ranged), manifest.base.key)];
+  const columns = KIND_SCHEMAS[target.kind].columns.length;
+  const ranged = { inRangesOf: input.rangeBytes ?? RANGE_BYTES };
+  const runs: Run[] = [new Run(0, 'base', objectFrames(store, manifest.base, { target, fromWatermark: null, toWatermark: manifest.base.watermark }, signal, ranged), manifest.base.key, columns)];
   manifest.deltas.forEach((delta, i) => {
     const expect = { target, fromWatermark: delta.fromWatermark, toWatermark: delta.toWatermark };
-    runs.push(new Run(2 * i + 1, 'delta rows', objectBatches(store, delta, expect, signal, ranged), delta.key));
-    runs.push(new Run(2 * i + 2, 'delta tombstones', objectBatches(store, delta, expect, signal, ranged), delta.key));
+    runs.push(new Run(2 * i + 1, 'delta rows', objectFrames(store, delta, expect, signal, ranged), delta.key, columns));
+    runs.push(new Run(2 * i + 2, 'delta tombstones', objectFrames(store, delta, expect, signal, ranged), delta.key, columns));
   });
+  // The encoder has output after each frame it closes: passed on (with backpressure) at once.
+  const passOn = async () => {
+    signal?.throwIfAborted();
+    if (encoder.bufferedBytes > 0) await flush();
+  };
   try {
     for (const run of runs) await run.load();
     const [base, ...deltas] = runs as [Run, ...Run[]];
-    let batch: RowValues[] = [];
     for (;;) {
       let low: RowKey | undefined;
       for (const run of deltas) if (run.id !== undefined && (low === undefined || compareRowKeys(run.id, low) < 0)) low = run.id;
       // Most of a target is base rows no delta touches: they go through one comparison each.
       while (base.id !== undefined && (low === undefined || compareRowKeys(base.id, low) < 0)) {
-        batch.push(base.item as RowValues);
+        encoder.addEncodedRow(base.payload, base.start, base.end);
         const waiting = base.advance();
         if (waiting) await waiting;
-        if (batch.length >= MERGED_BATCH_ROWS) {
-          yield { rows: batch, tombstones: [] };
-          batch = [];
-        }
+        if (encoder.bufferedBytes > 0) await passOn();
       }
       // Left: the lowest id a delta holds (the base's next id is not lower), or nothing.
       if (low === undefined) break;
       const at = low;
       let winner: Run | undefined;
       for (const run of runs) if (run.id === at && (!winner || run.rank > winner.rank)) winner = run;
-      if (!winner!.tombstones) batch.push(winner!.item as RowValues);
+      // Copied before any run moves on: a run's payload is replaced when its frame is used up.
+      if (!winner!.tombstones) encoder.addEncodedRow(winner!.payload, winner!.start, winner!.end);
       for (const run of runs) {
         if (run.id !== at) continue;
         const waiting = run.advance();
         if (waiting) await waiting;
       }
-      if (batch.length >= MERGED_BATCH_ROWS) {
-        yield { rows: batch, tombstones: [] };
-        batch = [];
-      }
+      if (encoder.bufferedBytes > 0) await passOn();
     }
-    if (batch.length > 0) yield { rows: batch, tombstones: [] };
   } finally {
     // Ends the objects' GETs when the merge stops early.
     await Promise.allSettled(runs.map((run) => run.close()));

@@ -3,7 +3,7 @@ import { checksumHex, ManifestError, type ManifestObject, type SnapshotManifest 
 import { readManifest } from './manifest-store';
 import type { SnapshotTotals } from './snapshot-encoder';
 import { SnapshotFormatError } from './snapshot-format-error';
-import { readSnapshot, type SnapshotBatch } from './snapshot-reader';
+import { readSnapshot, type SnapshotBatch, type SnapshotFrame, type SnapshotReader } from './snapshot-reader';
 import type { SnapshotExpectation } from './snapshot-header';
 import type { SnapshotStore } from './snapshot-store';
 
@@ -57,19 +57,33 @@ export async function readManifestObjects(
 }
 
 /**
- * The frames of one object the manifest names, as they stream in. Read to its end, it throws
- * unless the object is whole and is what the manifest recorded (rows, tombstones, bytes,
- * checksum); a consumer must discard what it took from an object that threw. Stopping early
- * ends the GET. `inRangesOf` reads it in ranged GETs of that many bytes, one at a time as
- * the reader needs them, so no connection waits on a reader that falls idle.
+ * The frames of one object the manifest names, decoded, as they stream in. Read to its end,
+ * it throws unless the object is whole and is what the manifest recorded (rows, tombstones,
+ * bytes, checksum); a consumer must discard what it took from an object that threw.
+ * Stopping early ends the GET. `inRangesOf` reads it in ranged GETs of that many bytes, one
+ * at a time as the reader needs them, so no connection waits on a reader that falls idle.
  */
-export async function* objectBatches(
+export function objectBatches(store: SnapshotStore, entry: ManifestObject, expect: SnapshotExpectation, signal: AbortSignal | undefined, read: ObjectRead = {}): AsyncGenerator<SnapshotBatch> {
+  return objectItems(store, entry, expect, signal, read, (reader) => reader.batches);
+}
+
+/** As {@link objectBatches}, the frames undecoded. */
+export function objectFrames(store: SnapshotStore, entry: ManifestObject, expect: SnapshotExpectation, signal: AbortSignal | undefined, read: ObjectRead = {}): AsyncGenerator<SnapshotFrame> {
+  return objectItems(store, entry, expect, signal, read, (reader) => reader.frames);
+}
+
+interface ObjectRead {
+  readonly inRangesOf?: number;
+}
+
+async function* objectItems<T>(
   store: SnapshotStore,
   entry: ManifestObject,
   expect: SnapshotExpectation,
   signal: AbortSignal | undefined,
-  read: { inRangesOf?: number } = {},
-): AsyncGenerator<SnapshotBatch> {
+  read: ObjectRead,
+  items: (reader: SnapshotReader) => AsyncIterable<T>,
+): AsyncGenerator<T> {
   signal?.throwIfAborted();
   let body: AsyncIterable<Uint8Array>;
   if (read.inRangesOf === undefined) {
@@ -82,7 +96,7 @@ export async function* objectBatches(
   let totals: SnapshotTotals | undefined;
   try {
     const reader = await readSnapshot(body, expect);
-    yield* reader.batches;
+    yield* items(reader);
     totals = reader.totals();
   } catch (error) {
     // The reader knows the byte, not the object: without the key a corrupt file cannot be found.

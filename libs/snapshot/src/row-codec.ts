@@ -79,7 +79,7 @@ export function writeVarintAt(buffer: Buffer, offset: number, value: number): nu
 }
 
 /** Reads values back from one frame's payload, refusing anything that runs past its end. */
-class PayloadCursor {
+export class PayloadCursor {
   position = 0;
   constructor(
     private readonly payload: Buffer,
@@ -91,6 +91,23 @@ class PayloadCursor {
   }
 
   readValue(): string | null {
+    const end = this.valueEnd();
+    if (end < 0) return null;
+    const text = this.payload.toString('utf8', this.position, end);
+    this.position = end;
+    return text;
+  }
+
+  /** Moves past `count` values without decoding them. */
+  skipValues(count: number): void {
+    for (let i = 0; i < count; i++) {
+      const end = this.valueEnd();
+      if (end >= 0) this.position = end;
+    }
+  }
+
+  /** Reads the value's length and moves to its bytes; returns where they end, or -1 for NULL. */
+  private valueEnd(): number {
     let encoded = 0;
     let scale = 1;
     for (let i = 0; ; i++) {
@@ -100,12 +117,10 @@ class PayloadCursor {
       if (byte < 0x80) break;
       scale *= 128;
     }
-    if (encoded === 0) return null;
+    if (encoded === 0) return -1;
     const end = this.position + encoded - 1;
     if (end > this.payload.length) throw this.corrupt('a value runs past the frame');
-    const text = this.payload.toString('utf8', this.position, end);
-    this.position = end;
-    return text;
+    return end;
   }
 
   corrupt(why: string): SnapshotFormatError {

@@ -1,4 +1,5 @@
 import { AbortMultipartUploadCommand, CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
 import { KIND_SCHEMAS, parseWatermark, type RowValues, type Target } from '@storage-builder/data-model';
 import { describe, expect, it } from 'vitest';
 import { FRAME_HEADER_BYTES, FRAME_TYPE_ROWS, MAX_FRAME_PAYLOAD_BYTES } from './format-constants';
@@ -9,6 +10,8 @@ import { resolveFrameOptions, SnapshotEncoder } from './snapshot-encoder';
 import { SnapshotFormatError } from './snapshot-format-error';
 import { encodeHeader, snapshotHeader } from './snapshot-header';
 import { SnapshotPublisher } from './snapshot-publisher';
+import { readSnapshot } from './snapshot-reader';
+import { PayloadCursor } from './row-codec';
 import { naiveEncode } from './testing/naive-encoder';
 import { snapshotTestStore } from './testing/object-store';
 import { readAll } from './testing/snapshot-bytes';
@@ -91,6 +94,26 @@ describe('snapshot encoder bytes', () => {
 
   it('refuses a row with the wrong number of values, naming the kind and its columns', () => {
     expect(() => encode('none', (e) => e.addRow(['1', 'x']))).toThrow(/row 0 has 2 values: entities rows have 5 \(id, code, name/);
+  });
+
+  it('copies encoded rows of another file into the same bytes as their values give', async () => {
+    const rows = Array.from({ length: 70 }, (_, i) => [String(i), i % 3 === 0 ? null : `code ${i}`, 'ü'.repeat(i), '', 't']);
+    const source = encode('deflate', (e) => e.addRows(rows), { frameItems: 16 });
+    const copied = await (async () => {
+      const encoder = new SnapshotEncoder(snapshotHeader({ target, fromWatermark: parseWatermark('100'), toWatermark: parseWatermark('250'), compression: 'deflate' }), { frameItems: 16 });
+      for await (const frame of (await readSnapshot(Readable.from([source.bytes]))).frames) {
+        const payload = frame.payload();
+        const cursor = new PayloadCursor(payload, frame.offset);
+        for (let row = 0; row < frame.count; row++) {
+          const start = cursor.position;
+          cursor.skipValues(columns.length);
+          encoder.addEncodedRow(payload, start, cursor.position);
+        }
+      }
+      encoder.finish();
+      return encoder.takeOutput();
+    })();
+    expect(copied).toEqual(source.bytes);
   });
 });
 

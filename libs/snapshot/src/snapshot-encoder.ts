@@ -143,6 +143,19 @@ export class SnapshotEncoder {
     }
   }
 
+  /**
+   * Adds one row already in payload encoding, `source[start, end)`: a row of another
+   * snapshot's frame of the same kind, copied as it is (compaction).
+   */
+  addEncodedRow(source: Buffer, start: number, end: number): void {
+    if (this.frameType !== FRAME_TYPE_ROWS) this.switchTo(FRAME_TYPE_ROWS);
+    const at = this.payload.length;
+    source.copy(this.payload.ensure(end - start), at, start, end);
+    this.payload.length = at + end - start;
+    this.totals.rows++;
+    if (++this.frameCount >= this.options.frameItems || this.payload.length >= this.options.frameBytes) this.closeFrame(at);
+  }
+
   /** Adds `rows[start..end)`; a range lets callers slice a big batch without copying it. */
   addRows(rows: readonly RowValues[], start = 0, end = rows.length): void {
     for (let i = start; i < end; i++) this.addRow(rows[i] as RowValues);

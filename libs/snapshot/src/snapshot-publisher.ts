@@ -3,15 +3,15 @@ import { compareRowKeys, compareWatermarks, targetId } from '@storage-builder/da
 import { DEFAULT_COMPRESSION, type Compression } from './format-constants';
 import { attemptTag, checksumHex, droppedKeys, generationOfKey, strayKeys, type ManifestObject, type SnapshotManifest } from './manifest';
 import { commitManifest, readManifest, readTargetManifest, UNFENCED, type CommitFence, type CommitGuard, type ManifestVersion, type TargetManifest } from './manifest-store';
-import { mergedChain, UnorderedChainError } from './chain-merge';
+import { serializeMergedChain, UnorderedChainError } from './chain-merge';
 import { materializeManifest } from './materialize';
 import type { StreamUploadResult } from './multipart-upload';
 import { s3Status, SnapshotConflictError } from './s3-errors';
 import { serializeSnapshot } from './serialize-snapshot';
 import { DEFAULT_SERIALIZER_STRATEGY, type SerializerStrategy } from './serializer-registry';
-import type { SerializeCounters } from './serialize-types';
+import type { SerializeCounters, SerializedSnapshot } from './serialize-types';
 import type { FrameOptions, SnapshotTotals } from './snapshot-encoder';
-import { snapshotHeader } from './snapshot-header';
+import { snapshotHeader, type SnapshotHeader } from './snapshot-header';
 import type { ListedObject, SnapshotStore } from './snapshot-store';
 import type { BatchSizingOptions } from './memory-budget';
 
@@ -127,7 +127,7 @@ export class SnapshotPublisher {
     const attempt = attemptTag(fence.token);
     const key =
       input.fromWatermark === null ? keys.base(generation, input.toWatermark, attempt) : keys.delta(generation, input.fromWatermark, input.toWatermark, attempt);
-    const { object, upload, serialize } = await this.writeObject(input, key);
+    const { object, upload, serialize } = await this.writeObject(key, this.serialize(input), input.signal);
     const committedAt = this.options.clock().toISOString();
     const next: SnapshotManifest =
       input.fromWatermark === null || !previous
@@ -155,8 +155,9 @@ export class SnapshotPublisher {
   /**
    * Folds base + deltas into a new base at the manifest's watermark, commits a manifest
    * naming only it, then deletes the old objects. The chain is merged in id order as it
-   * streams in (`mergedChain`): memory holds a decoded frame and a ranged read per run of
-   * the merge (two per delta), not the target's rows; a chain out of id order is merged in memory.
+   * streams in (`serializeMergedChain`), rows copied still encoded: memory holds a frame's
+   * payload and a ranged read per run of the merge (two per delta), not the target's rows; a
+   * chain out of id order is merged in memory.
    * Throws a damage error (see `isSnapshotDamage`) when an object of the chain is missing or corrupt.
    */
   async compact(target: Target, signal?: AbortSignal, current?: ManifestVersion, fence: CommitFence = UNFENCED): Promise<PublishResult> {
@@ -166,17 +167,18 @@ export class SnapshotPublisher {
     const generation = previous.manifest.generation + 1;
     const watermark = previous.manifest.watermark;
     const key = store.keys(target).base(generation, watermark, attemptTag(fence.token));
-    const write = (batches: AsyncIterable<ChangeBatch> | Iterable<ChangeBatch>) => this.writeObject({ target, fromWatermark: null, toWatermark: watermark, batches, signal }, key);
-    let written: Awaited<ReturnType<typeof write>>;
+    const header = this.header({ target, fromWatermark: null, toWatermark: watermark });
+    let written: Awaited<ReturnType<typeof this.writeObject>>;
     try {
-      written = await write(mergedChain(store, previous.manifest, signal));
+      written = await this.writeObject(key, serializeMergedChain({ store, manifest: previous.manifest, header, frame: this.options.frame, signal }), signal);
     } catch (error) {
       if (!(error instanceof UnorderedChainError)) throw error;
       // Written by a caller of publish rather than the feed: merged in memory instead. The upload
       // that failed left nothing under the key (an aborted upload is never visible).
       store.options.logger.warn('a snapshot of the chain is not in id order; compacting it in memory', { target: targetId(target), error: error.message });
       const { rows } = await materializeManifest(store, previous.manifest, signal);
-      written = await write([{ rows: [...rows.values()].sort((a, b) => compareRowKeys(a[0] as RowKey, b[0] as RowKey)), tombstones: [] }]);
+      const sorted = [...rows.values()].sort((a, b) => compareRowKeys(a[0] as RowKey, b[0] as RowKey));
+      written = await this.writeObject(key, this.serialize({ target, fromWatermark: null, toWatermark: watermark, batches: [{ rows: sorted, tombstones: [] }], signal }), signal);
     }
     const { object, upload, serialize } = written;
     const next: SnapshotManifest = {
@@ -205,21 +207,28 @@ export class SnapshotPublisher {
     }
   }
 
-  /** Serializes into an upload of `key`, a key no other attempt uses; `If-None-Match` where enforced keeps it so. */
-  private async writeObject(input: Pick<PublishInput, 'target' | 'fromWatermark' | 'toWatermark' | 'batches' | 'strategy' | 'signal'>, key: string) {
-    const { store } = this.options;
-    const support = await store.conditionalWrites();
-    const serialized = serializeSnapshot({
-      header: snapshotHeader({ target: input.target, fromWatermark: input.fromWatermark, toWatermark: input.toWatermark, compression: this.options.compression }),
+  private header(input: Pick<PublishInput, 'target' | 'fromWatermark' | 'toWatermark'>): SnapshotHeader {
+    return snapshotHeader({ target: input.target, fromWatermark: input.fromWatermark, toWatermark: input.toWatermark, compression: this.options.compression });
+  }
+
+  private serialize(input: Pick<PublishInput, 'target' | 'fromWatermark' | 'toWatermark' | 'batches' | 'strategy' | 'signal'>): SerializedSnapshot {
+    return serializeSnapshot({
+      header: this.header(input),
       batches: input.batches,
       strategy: input.strategy ?? this.options.strategy,
       batchSizing: this.options.batchSizing,
       signal: input.signal,
       ...this.options.frame,
     });
+  }
+
+  /** Uploads a file as it is serialized to `key`, a key no other attempt uses; `If-None-Match` where enforced keeps it so. */
+  private async writeObject(key: string, serialized: SerializedSnapshot, signal?: AbortSignal) {
+    const { store } = this.options;
+    const support = await store.conditionalWrites();
     let upload: StreamUploadResult;
     try {
-      upload = await store.upload(key, serialized.stream, { signal: input.signal, contentType: 'application/octet-stream', conditions: { ifNoneMatch: support.ifNoneMatch } });
+      upload = await store.upload(key, serialized.stream, { signal, contentType: 'application/octet-stream', conditions: { ifNoneMatch: support.ifNoneMatch } });
     } catch (error) {
       serialized.stream.destroy();
       if (s3Status(error) === 412) {

@@ -26,15 +26,27 @@ export type SnapshotBatch =
   | { readonly type: 'rows'; readonly rows: readonly RowValues[] }
   | { readonly type: 'tombstones'; readonly keys: readonly RowKey[] };
 
+/** One frame as stored, its checksum checked; the payload is inflated only when asked for. */
+export interface SnapshotFrame {
+  readonly type: 'rows' | 'tombstones';
+  readonly count: number;
+  /** Where the frame starts in the file. */
+  readonly offset: number;
+  /** The frame's payload (row-codec.ts); a frame a reader only skips is never inflated. */
+  payload(): Buffer;
+}
+
 export interface SnapshotReader {
   readonly header: SnapshotHeader;
   /**
-   * The frames, each checked against its CRC before it is yielded. The file is whole only
-   * when iteration ends without an error (the trailer's counts and checksum match and
-   * nothing follows it); a consumer must discard what it took from a file that threw.
-   * Iterate once.
+   * The frames, decoded, each checked against its CRC before it is yielded. The file is
+   * whole only when iteration ends without an error (the trailer's counts and checksum
+   * match and nothing follows it); a consumer must discard what it took from a file that
+   * threw. Iterate this or `frames`, once.
    */
   readonly batches: AsyncIterable<SnapshotBatch>;
+  /** The same frames undecoded, for readers that work on the encoded rows. */
+  readonly frames: AsyncIterable<SnapshotFrame>;
   /** Totals from the verified trailer; `undefined` until `batches` has been read to its end. */
   readonly totals: () => SnapshotTotals | undefined;
 }
@@ -64,11 +76,18 @@ export async function readSnapshot(source: AsyncIterable<Uint8Array>, expect?: S
     throw error;
   }
   let totals: SnapshotTotals | undefined;
-  const batches = frames(input, header, (done) => (totals = done));
-  return { header, batches, totals: () => totals };
+  const frames = storedFrames(input, header, (done) => (totals = done));
+  return { header, frames, batches: decoded(frames, header.columns.length), totals: () => totals };
 }
 
-async function* frames(input: ByteInput, header: SnapshotHeader, onTrailer: (totals: SnapshotTotals) => void): AsyncGenerator<SnapshotBatch> {
+async function* decoded(frames: AsyncIterable<SnapshotFrame>, columns: number): AsyncGenerator<SnapshotBatch> {
+  for await (const frame of frames) {
+    if (frame.type === 'rows') yield { type: 'rows', rows: decodeRows(frame.payload(), frame.count, columns, frame.offset) };
+    else yield { type: 'tombstones', keys: decodeTombstones(frame.payload(), frame.count, frame.offset) };
+  }
+}
+
+async function* storedFrames(input: ByteInput, header: SnapshotHeader, onTrailer: (totals: SnapshotTotals) => void): AsyncGenerator<SnapshotFrame> {
   const counted = { rows: 0, tombstones: 0, frames: 0 };
   try {
     for (;;) {
@@ -129,17 +148,12 @@ async function* frames(input: ByteInput, header: SnapshotHeader, onTrailer: (tot
       if (crc32(stored) !== payloadCrc) {
         throw new SnapshotFormatError('checksum-mismatch', 'frame payload does not match its checksum', frameOffset);
       }
-      const raw = compressed ? inflate(stored, rawLength, frameOffset) : stored;
+      let raw = compressed ? undefined : stored;
+      const payload = () => (raw ??= inflate(stored, rawLength, frameOffset));
       counted.frames++;
-      if (type === FRAME_TYPE_ROWS) {
-        const rows = decodeRows(raw, count, header.columns.length, frameOffset);
-        counted.rows += count;
-        yield { type: 'rows', rows };
-      } else {
-        const keys = decodeTombstones(raw, count, frameOffset);
-        counted.tombstones += count;
-        yield { type: 'tombstones', keys };
-      }
+      if (type === FRAME_TYPE_ROWS) counted.rows += count;
+      else counted.tombstones += count;
+      yield { type: type === FRAME_TYPE_ROWS ? 'rows' : 'tombstones', count, offset: frameOffset, payload };
     }
   } finally {
     await input.close();
