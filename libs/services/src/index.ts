@@ -25,3 +25,4 @@ export type {
   ServiceKind,
 } from './service-types';
 export { CONTAINER_PLANS, LOCALSTACK_CONTAINER, POSTGRES_CONTAINER, REDIS_CONTAINER } from './testcontainers/container-plans';
+export { postgresBinariesDir } from './embedded/embedded-postgres-server';

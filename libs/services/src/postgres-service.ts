@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
 import pg from 'pg';
 import { chooseFor, type EmbeddedAvailability } from './choose-for';
-import { startEmbeddedPostgres } from './embedded/embedded-postgres-server';
+import { POSTGRES_BINARIES_PACKAGE, postgresBinariesDir, startEmbeddedPostgres } from './embedded/embedded-postgres-server';
 import { DATABASE_URL_SCHEMES, readUrlVariable, redact } from './environment-settings';
 import { uniqueSuffix } from './local-resources';
 import { resolveProvisionOptions, type ProvisionOptions } from './provision-options';
@@ -88,11 +87,7 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 }
 
 function embeddedPostgresAvailability(): EmbeddedAvailability {
-  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
-  try {
-    createRequire(import.meta.url).resolve(platformPackage);
-    return { available: true, detail: `${platformPackage} is installed` };
-  } catch {
-    return { available: false, detail: `${platformPackage} is not installed (run npm ci on this platform)` };
-  }
+  return postgresBinariesDir() === undefined
+    ? { available: false, detail: `${POSTGRES_BINARIES_PACKAGE} is not installed (run npm ci on this platform)` }
+    : { available: true, detail: `${POSTGRES_BINARIES_PACKAGE} is installed` };
 }

