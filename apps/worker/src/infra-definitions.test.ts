@@ -20,7 +20,15 @@ interface Container {
   healthCheck: { command: string[]; interval: number; timeout: number; retries: number; startPeriod: number };
   stopTimeout: number;
   logConfiguration: { logDriver: string; options: Record<string, string> };
+  readonlyRootFilesystem?: boolean;
+  linuxParameters?: { capabilities?: { drop?: string[] } };
 }
+
+interface Policy {
+  Statement: Array<{ Effect: string; Action: string[] | string; Resource: string | string[]; Principal?: unknown; Condition?: unknown }>;
+}
+
+const containerOf = (file: string) => (json(file) as { containerDefinitions: Container[] }).containerDefinitions[0]!;
 
 const PROFILES: Record<string, { cpu: number; memoryReservation: number; memory: number | undefined }> = {
   'task-definition-incident.json': { cpu: 4, memoryReservation: 256, memory: undefined },
@@ -68,6 +76,10 @@ const IMAGE_COMMAND = JSON.parse(
     .slice(4),
 ) as string[];
 
+function taskEnvironment(file: string): Record<string, string> {
+  return Object.fromEntries(containerOf(file).environment.map((e) => [e.name, e.value]));
+}
+
 describe('infra/ task definitions', () => {
   it.each(Object.entries(PROFILES))('%s has the profile’s units, required fields and a stop timeout above the app’s', (file, profile) => {
     const definition = json(file) as { family: string; requiresCompatibilities: string[]; containerDefinitions: Container[] };
@@ -102,13 +114,55 @@ describe('infra/ task definitions', () => {
   });
 });
 
+describe('infra/ task definitions: least privilege', () => {
+  const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+  it.each(Object.keys(PROFILES))('%s runs the release’s image read-only with no capabilities', (file) => {
+    const c = containerOf(file);
+    expect(c.image.endsWith(`/storage-builder-worker:${version}`), c.image).toBe(true);
+    expect(c.readonlyRootFilesystem).toBe(true);
+    expect(c.linuxParameters?.capabilities?.drop).toEqual(['ALL']);
+  });
+
+  it('gives the execution role only the image’s repository, the log group and the secrets the task definitions name', () => {
+    const policy = json('iam-policy-execution.json') as unknown as Policy;
+    const grants = (action: string) => policy.Statement.filter((s) => s.Effect === 'Allow' && [s.Action].flat().includes(action)).flatMap((s) => [s.Resource].flat());
+    for (const file of Object.keys(PROFILES)) {
+      const c = containerOf(file);
+      const [registry, repository] = c.image.split(':')[0]!.split('/');
+      const [account, , , region] = registry!.split('.');
+      for (const action of ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability']) {
+        expect(grants(action), action).toEqual([`arn:aws:ecr:${region}:${account}:repository/${repository}`]);
+      }
+      const group = c.logConfiguration.options['awslogs-group'];
+      const logActions = ['logs:CreateLogStream', 'logs:PutLogEvents', ...(c.logConfiguration.options['awslogs-create-group'] === 'true' ? ['logs:CreateLogGroup'] : [])];
+      for (const action of logActions) expect(grants(action), action).toEqual([`arn:aws:logs:${region}:${account}:log-group:${group}:*`]);
+      // Secrets Manager ARNs end in a random six-character suffix the task definitions omit.
+      expect(grants('secretsmanager:GetSecretValue').sort()).toEqual(c.secrets.map((s) => `${s.valueFrom}-??????`).sort());
+    }
+    // GetAuthorizationToken has no resource-level permission; nothing else is granted on '*'.
+    expect(policy.Statement.filter((s) => [s.Resource].flat().includes('*')).flatMap((s) => [s.Action].flat())).toEqual(['ecr:GetAuthorizationToken']);
+  });
+
+  it('lets only ECS tasks of the account assume the roles', () => {
+    const trust = json('iam-trust-ecs-tasks.json') as unknown as Policy;
+    expect(trust.Statement).toEqual([
+      { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } },
+    ]);
+    for (const file of Object.keys(PROFILES)) {
+      const definition = json(file) as { taskRoleArn: string; executionRoleArn: string };
+      for (const arn of [definition.taskRoleArn, definition.executionRoleArn]) expect(arn).toMatch(/^arn:aws:iam::123456789012:role\//);
+    }
+  });
+});
+
 describe('infra/ IAM policy', () => {
   it('grants exactly the S3 actions the worker’s code calls', () => {
     const commands = s3CommandsUsed();
     const unmapped = [...commands].filter((c) => !(c in COMMAND_ACTIONS));
     expect(unmapped, 'map these commands to IAM actions in COMMAND_ACTIONS').toEqual([]);
     const needed = new Set([...commands].map((c) => COMMAND_ACTIONS[c]!));
-    const policy = json('iam-policy-worker.json') as { Statement: Array<{ Effect: string; Action: string[]; Resource: string }> };
+    const policy = json('iam-policy-worker.json') as { Statement: Array<{ Effect: string; Action: string[]; Resource: string; Condition?: unknown }> };
     const granted = policy.Statement.flatMap((s) => s.Action);
     expect(new Set(granted).size).toBe(granted.length);
     expect([...granted].sort()).toEqual([...needed].sort());
@@ -117,6 +171,12 @@ describe('infra/ IAM policy', () => {
       expect(statement.Resource).not.toBe('*');
       const bucketLevel = statement.Action.includes('s3:ListBucket');
       expect(statement.Resource).toMatch(bucketLevel ? /^arn:aws:s3:::[^/]+$/ : /^arn:aws:s3:::[^/]+\/.+\*$/);
+      // Listing is limited to the keys under the worker's prefix, as objects are.
+      const prefixes = new Set(Object.keys(PROFILES).map((file) => taskEnvironment(file)['S3_PREFIX']));
+      expect(prefixes.size).toBe(1);
+      const [prefix] = [...prefixes];
+      if (bucketLevel) expect(statement.Condition).toEqual({ StringLike: { 's3:prefix': [`${prefix}/*`] } });
+      else expect(statement.Resource.endsWith(`/${prefix}/*`)).toBe(true);
     }
   });
 });

@@ -1,4 +1,4 @@
-import { HeadBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { ListObjectsCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { RuntimeConfig } from '../config/worker-config';
 
 /**
@@ -22,7 +22,11 @@ export function createS3Client(config: RuntimeConfig['s3']): S3Client {
   return new S3Client(s3ClientConfigOf(config));
 }
 
-/** Readiness of the bucket: HeadBucket (IAM: s3:ListBucket on the bucket). */
-export async function checkBucket(s3: S3Client, bucket: string, signal: AbortSignal): Promise<void> {
-  await s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
+/**
+ * Readiness of the bucket: a LIST of at most one key under the worker's prefix. It needs
+ * only what the worker's policy grants (s3:ListBucket for keys under the prefix), where
+ * HeadBucket would need ListBucket on the whole bucket.
+ */
+export async function checkBucket(s3: S3Client, bucket: string, prefix: string, signal: AbortSignal): Promise<void> {
+  await s3.send(new ListObjectsCommand({ Bucket: bucket, Prefix: `${prefix}/`, MaxKeys: 1 }), { abortSignal: signal });
 }

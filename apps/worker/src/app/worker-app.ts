@@ -134,7 +134,7 @@ async function build(config: WorkerConfig, { logger, host }: WorkerAppOptions, r
   const readiness = new ReadinessProbe(
     {
       database: (signal) => checkDatabase(config.databaseUrl, signal),
-      bucket: (signal) => checkBucket(s3, config.s3.bucket, signal),
+      bucket: (signal) => checkBucket(s3, config.s3.bucket, config.s3.prefix, signal),
       ...(redis ? { redis: async () => void (await redis.ping()) } : {}),
     },
     logger,
