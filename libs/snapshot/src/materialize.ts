@@ -1,6 +1,7 @@
 import type { RowKey, RowValues, Target, Watermark } from '@storage-builder/data-model';
 import { checksumHex, ManifestError, type ManifestObject, type SnapshotManifest } from './manifest';
 import { readManifest } from './manifest-store';
+import { frameReadLimit } from './memory-budget';
 import type { SnapshotTotals } from './snapshot-encoder';
 import { SnapshotFormatError } from './snapshot-format-error';
 import { readSnapshot, type SnapshotBatch, type SnapshotFrame, type SnapshotReader } from './snapshot-reader';
@@ -95,7 +96,7 @@ async function* objectItems<T>(
   }
   let totals: SnapshotTotals | undefined;
   try {
-    const reader = await readSnapshot(body, expect);
+    const reader = await readSnapshot(body, expect, { maxFramePayloadBytes: frameReadLimit() });
     yield* items(reader);
     totals = reader.totals();
   } catch (error) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
+import { MAX_FRAME_PAYLOAD_BYTES } from './format-constants';
 
 /** The incident write-up's batch size range. */
 export const MIN_BATCH_SIZE = 500;
@@ -81,4 +82,15 @@ export function chooseBatchSize(options: BatchSizingOptions = {}): number {
   const { freeBytes } = (options.memory ?? readMemoryFacts)();
   const size = Math.floor((freeBytes * fraction) / perItem);
   return Math.min(MAX_BATCH_SIZE, Math.max(MIN_BATCH_SIZE, size));
+}
+
+/**
+ * The largest frame payload this process reads: a quarter of V8's heap limit (a frame's rows,
+ * decoded, take a few times its bytes), at most the format's limit. A frame header that
+ * claims more is refused before anything is inflated, so whoever can write the bucket cannot
+ * make the worker allocate past its memory; the writer's frames (256 KiB by default) are far
+ * below it unless one row alone is that large.
+ */
+export function frameReadLimit(heapLimitBytes = getHeapStatistics().heap_size_limit): number {
+  return Math.min(MAX_FRAME_PAYLOAD_BYTES, Math.floor(heapLimitBytes / 4));
 }

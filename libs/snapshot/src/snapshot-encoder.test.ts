@@ -4,6 +4,7 @@ import { KIND_SCHEMAS, parseWatermark, type RowValues, type Target } from '@stor
 import { describe, expect, it } from 'vitest';
 import { FRAME_HEADER_BYTES, FRAME_TYPE_ROWS, MAX_FRAME_PAYLOAD_BYTES } from './format-constants';
 import { readManifest } from './manifest-store';
+import { frameReadLimit } from './memory-budget';
 import { MIN_PART_SIZE } from './multipart-upload';
 import { SERIALIZER_STRATEGIES } from './serializer-registry';
 import { resolveFrameOptions, SnapshotEncoder } from './snapshot-encoder';
@@ -156,6 +157,21 @@ describe('snapshot encoder frame size limit', () => {
     const above = await failure(frameHeader(MAX_FRAME_PAYLOAD_BYTES + 1));
     expect(above?.code).toBe('corrupt-frame');
     expect(above?.message).toContain(`above the frame payload limit of ${MAX_FRAME_PAYLOAD_BYTES} bytes`);
+  });
+
+  it('reader: refuses a frame above its own lower limit from the header alone; the worker reads at most a quarter of its heap limit', async () => {
+    const file = encode('deflate', (e) => e.addRow(['1', 'x'.repeat(5000), 'y', null, 't'])).bytes;
+    const read = async (maxFramePayloadBytes: number) => {
+      const reader = await readSnapshot(Readable.from([file]), undefined, { maxFramePayloadBytes });
+      for await (const frame of reader.frames) frame.payload();
+    };
+    await expect(read(6000)).resolves.toBeUndefined();
+    const refused = await read(1000).then(() => undefined, (error: unknown) => error as SnapshotFormatError);
+    expect(refused).toBeInstanceOf(SnapshotFormatError);
+    expect(refused?.code).toBe('corrupt-frame');
+    expect(refused?.message).toMatch(/frame header gives \d+\/\d+ bytes, above this reader's frame limit of 1000 bytes/);
+    expect(frameReadLimit(256 * 2 ** 20)).toBe(64 * 2 ** 20);
+    expect(frameReadLimit(16 * 2 ** 30)).toBe(MAX_FRAME_PAYLOAD_BYTES);
   });
 
   it('writes a frame of exactly the limit, and refuses one byte more, naming the size, the limit, the row and the fix', async () => {

@@ -51,12 +51,21 @@ export interface SnapshotReader {
   readonly totals: () => SnapshotTotals | undefined;
 }
 
+export interface ReadOptions {
+  /**
+   * A frame whose header gives a larger raw or stored payload is refused before it is read
+   * or inflated. At most (and by default) {@link MAX_FRAME_PAYLOAD_BYTES}.
+   */
+  readonly maxFramePayloadBytes?: number;
+}
+
 /**
  * Reads a snapshot file as it streams in. Reads and checks the header before it returns;
  * throws {@link SnapshotFormatError} for anything malformed. Stopping early (or an error)
  * ends `source` through its iterator's `return()`, which destroys a Node stream.
  */
-export async function readSnapshot(source: AsyncIterable<Uint8Array>, expect?: SnapshotExpectation): Promise<SnapshotReader> {
+export async function readSnapshot(source: AsyncIterable<Uint8Array>, expect?: SnapshotExpectation, options: ReadOptions = {}): Promise<SnapshotReader> {
+  const frameLimit = Math.min(options.maxFramePayloadBytes ?? MAX_FRAME_PAYLOAD_BYTES, MAX_FRAME_PAYLOAD_BYTES);
   const input = new ByteInput(source);
   let header: SnapshotHeader;
   try {
@@ -76,7 +85,7 @@ export async function readSnapshot(source: AsyncIterable<Uint8Array>, expect?: S
     throw error;
   }
   let totals: SnapshotTotals | undefined;
-  const frames = storedFrames(input, header, (done) => (totals = done));
+  const frames = storedFrames(input, header, frameLimit, (done) => (totals = done));
   return { header, frames, batches: decoded(frames, header.columns.length), totals: () => totals };
 }
 
@@ -87,7 +96,7 @@ async function* decoded(frames: AsyncIterable<SnapshotFrame>, columns: number): 
   }
 }
 
-async function* storedFrames(input: ByteInput, header: SnapshotHeader, onTrailer: (totals: SnapshotTotals) => void): AsyncGenerator<SnapshotFrame> {
+async function* storedFrames(input: ByteInput, header: SnapshotHeader, frameLimit: number, onTrailer: (totals: SnapshotTotals) => void): AsyncGenerator<SnapshotFrame> {
   const counted = { rows: 0, tombstones: 0, frames: 0 };
   try {
     for (;;) {
@@ -127,13 +136,11 @@ async function* storedFrames(input: ByteInput, header: SnapshotHeader, onTrailer
       const rawLength = fields.readUInt32BE(8);
       const payloadCrc = fields.readUInt32BE(12);
       const compressed = header.compression === 'deflate';
-      // The encoder refuses to write a frame above this limit, so a larger length is corrupt.
-      if (rawLength > MAX_FRAME_PAYLOAD_BYTES || storedLength > MAX_FRAME_PAYLOAD_BYTES) {
-        throw new SnapshotFormatError(
-          'corrupt-frame',
-          `frame header gives ${storedLength}/${rawLength} bytes, above the frame payload limit of ${MAX_FRAME_PAYLOAD_BYTES} bytes`,
-          frameOffset,
-        );
+      // The encoder refuses to write a frame above the format's limit, so a larger length is
+      // corrupt; a reader may set a lower one, so a hostile header cannot make it allocate more.
+      if (rawLength > frameLimit || storedLength > frameLimit) {
+        const which = frameLimit === MAX_FRAME_PAYLOAD_BYTES ? 'the frame payload limit' : "this reader's frame limit";
+        throw new SnapshotFormatError('corrupt-frame', `frame header gives ${storedLength}/${rawLength} bytes, above ${which} of ${frameLimit} bytes`, frameOffset);
       }
       if (
         count === 0 ||
