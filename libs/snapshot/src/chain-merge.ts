@@ -1,11 +1,12 @@
 import { compareRowKeys, KIND_SCHEMAS, type RowKey } from '@storage-builder/data-model';
 import type { SnapshotManifest } from './manifest';
 import { objectFrames } from './materialize';
-import { endFile, pushedOutput, writeWithBackpressure } from './output-writer';
+import { endFile, pushedOutput, syncCounts, throwIfAborted, writeWithBackpressure } from './output-writer';
 import { PayloadCursor } from './row-codec';
-import type { SerializeCounters, SerializedSnapshot } from './serialize-types';
-import { SnapshotEncoder, type FrameOptions, type SnapshotTotals } from './snapshot-encoder';
-import { SnapshotFormatError } from './snapshot-format-error';
+import { encodeSnapshot } from './serialize-snapshot';
+import type { SerializedSnapshot } from './serialize-types';
+import type { FrameOptions, SnapshotEncoder } from './snapshot-encoder';
+import { inObject, SnapshotFormatError } from './snapshot-format-error';
 import type { SnapshotHeader } from './snapshot-header';
 import type { SnapshotFrame } from './snapshot-reader';
 import type { SnapshotStore } from './snapshot-store';
@@ -84,7 +85,7 @@ class Run {
         if (this.previous !== undefined) throw this.outOfOrder('a rows frame follows its tombstones');
         continue;
       }
-      this.payload = frame.payload();
+      this.payload = this.named(() => frame.payload());
       this.cursor = new PayloadCursor(this.payload, frame.offset);
       this.left = frame.count;
       return this.settle();
@@ -94,21 +95,27 @@ class Run {
   /** Reads the next item's id and finds its end; the reader checked that a frame holds at least one item. */
   private settle(): void {
     const cursor = this.cursor;
-    let id: string | null;
-    try {
+    const id = this.named(() => {
       this.start = cursor.position;
-      id = cursor.readValue();
-      if (id === null) throw cursor.corrupt(this.tombstones ? 'a tombstone key is null' : 'a row id is null');
+      const value = cursor.readValue();
+      if (value === null) throw cursor.corrupt(this.tombstones ? 'a tombstone key is null' : 'a row id is null');
       if (!this.tombstones) cursor.skipValues(this.columns - 1);
       this.end = cursor.position;
       if (--this.left === 0 && !cursor.done) throw cursor.corrupt(`bytes left after its last ${this.tombstones ? 'tombstone' : 'row'}`);
-    } catch (error) {
-      if (!(error instanceof SnapshotFormatError)) throw error;
-      throw new SnapshotFormatError(error.code, `${this.name}: ${error.detail}; restore it, or publish a full snapshot of the target`, error.offset, { cause: error });
-    }
+      return value;
+    });
     if (this.previous !== undefined && compareRowKeys(id, this.previous) <= 0) throw this.outOfOrder(`id ${id} follows id ${this.previous}`);
     this.previous = id;
     this.id = id;
+  }
+
+  /** Runs `read`; a format error it throws names this run's object. */
+  private named<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      throw error instanceof SnapshotFormatError ? inObject(error, this.name) : error;
+    }
   }
 
   private outOfOrder(why: string): UnorderedChainError {
@@ -140,25 +147,20 @@ export interface MergedChainInput {
  * {@link UnorderedChainError} on one out of id order.
  */
 export function serializeMergedChain(input: MergedChainInput): SerializedSnapshot {
-  const encoder = new SnapshotEncoder(input.header, input.frame);
-  const counters: SerializeCounters = { rows: 0, tombstones: 0, frames: 0, bytes: 0, serializeCalls: 0, batchSize: undefined };
-  const sync = () => Object.assign(counters, encoder.counts);
-  const { stream, totals } = pushedOutput(async (output) => {
-    await mergeInto(encoder, input, () => {
-      counters.serializeCalls++;
-      sync();
-      return writeWithBackpressure(output, encoder.takeOutput());
-    });
-    return endFile(output, { encoder, finish: () => encoder.finish() });
-  });
-  const done = totals.then((finished: SnapshotTotals) => {
-    sync();
-    return { ...finished, ...counters };
-  });
-  done.catch(() => undefined);
-  return { stream, counters, done };
+  return encodeSnapshot(input.header, input.frame ?? {}, ({ encoder, counters, finish }) =>
+    pushedOutput(async (output) => {
+      await mergeInto(encoder, input, () => {
+        throwIfAborted(input.signal);
+        counters.serializeCalls++;
+        syncCounts({ encoder, counters });
+        return writeWithBackpressure(output, encoder.takeOutput());
+      });
+      return endFile(output, { encoder, finish });
+    }),
+  );
 }
 
+/** Feeds the merged rows to `encoder`; `flush` passes on what it produced, after each frame. */
 async function mergeInto(encoder: SnapshotEncoder, input: MergedChainInput, flush: () => Promise<void>): Promise<void> {
   const { store, manifest, signal } = input;
   const target = manifest.target;
@@ -171,10 +173,6 @@ async function mergeInto(encoder: SnapshotEncoder, input: MergedChainInput, flus
     runs.push(new Run(2 * i + 2, 'delta tombstones', objectFrames(store, delta, expect, signal, ranged), delta.key, columns));
   });
   // The encoder has output after each frame it closes: passed on (with backpressure) at once.
-  const passOn = async () => {
-    signal?.throwIfAborted();
-    if (encoder.bufferedBytes > 0) await flush();
-  };
   try {
     for (const run of runs) await run.load();
     const [base, ...deltas] = runs as [Run, ...Run[]];
@@ -186,7 +184,7 @@ async function mergeInto(encoder: SnapshotEncoder, input: MergedChainInput, flus
         encoder.addEncodedRow(base.payload, base.start, base.end);
         const waiting = base.advance();
         if (waiting) await waiting;
-        if (encoder.bufferedBytes > 0) await passOn();
+        if (encoder.bufferedBytes > 0) await flush();
       }
       // Left: the lowest id a delta holds (the base's next id is not lower), or nothing.
       if (low === undefined) break;
@@ -200,7 +198,7 @@ async function mergeInto(encoder: SnapshotEncoder, input: MergedChainInput, flus
         const waiting = run.advance();
         if (waiting) await waiting;
       }
-      if (encoder.bufferedBytes > 0) await passOn();
+      if (encoder.bufferedBytes > 0) await flush();
     }
   } finally {
     // Ends the objects' GETs when the merge stops early.

@@ -3,7 +3,7 @@ import { checksumHex, ManifestError, type ManifestObject, type SnapshotManifest 
 import { readManifest } from './manifest-store';
 import { frameReadLimit } from './memory-budget';
 import type { SnapshotTotals } from './snapshot-encoder';
-import { SnapshotFormatError } from './snapshot-format-error';
+import { inObject, SnapshotFormatError } from './snapshot-format-error';
 import { readSnapshot, type SnapshotBatch, type SnapshotFrame, type SnapshotReader } from './snapshot-reader';
 import type { SnapshotExpectation } from './snapshot-header';
 import type { SnapshotStore } from './snapshot-store';
@@ -100,11 +100,7 @@ async function* objectItems<T>(
     yield* items(reader);
     totals = reader.totals();
   } catch (error) {
-    // The reader knows the byte, not the object: without the key a corrupt file cannot be found.
-    if (error instanceof SnapshotFormatError) {
-      throw new SnapshotFormatError(error.code, `${entry.key}: ${error.detail}; restore it, or publish a full snapshot of the target`, error.offset, { cause: error });
-    }
-    throw error;
+    throw error instanceof SnapshotFormatError ? inObject(error, entry.key) : error;
   }
   const found = totals && { rows: totals.rows, tombstones: totals.tombstones, bytes: totals.bytes, checksum: checksumHex(totals.checksum) };
   const recorded = { rows: entry.rows, tombstones: entry.tombstones, bytes: entry.bytes, checksum: entry.checksum };

@@ -85,11 +85,13 @@ export function chooseBatchSize(options: BatchSizingOptions = {}): number {
 }
 
 /**
- * The largest frame payload this process reads: a quarter of V8's heap limit (a frame's rows,
- * decoded, take a few times its bytes), at most the format's limit. A frame header that
- * claims more is refused before anything is inflated, so whoever can write the bucket cannot
- * make the worker allocate past its memory; the writer's frames (256 KiB by default) are far
- * below it unless one row alone is that large.
+ * The largest frame payload this process reads and, by default, writes: a quarter of V8's
+ * heap limit (a frame's rows, decoded, take a few times its bytes), at most the format's
+ * limit. A frame header that claims more is refused before anything is read or inflated, so
+ * whoever can write the bucket cannot make the worker hold a frame of any size; a frame's
+ * stored and inflated copies live outside the heap, and compaction holds one frame per run
+ * of its merge, so this bounds a frame, not the worker's memory. The writer's frames (256 KiB
+ * by default) are far below it unless one row alone is that large.
  */
 export function frameReadLimit(heapLimitBytes = getHeapStatistics().heap_size_limit): number {
   return Math.min(MAX_FRAME_PAYLOAD_BYTES, Math.floor(heapLimitBytes / 4));

@@ -62,7 +62,7 @@ export async function uploadStream(input: StreamUploadInput): Promise<StreamUplo
   const { s3, bucket, key, partSize, queueSize, signal } = input;
   const send = { abortSignal: signal };
   // Part buffers whose upload succeeded are filled again instead of being dropped: a dropped
-  // 8 MiB buffer is external memory that stays resident until V8 happens to collect its
+  // part buffer is external memory that stays resident until V8 happens to collect its
   // Buffer object, so a long upload would hold many more than `queueSize + 1` of them.
   const spare: Buffer[] = [];
   let allocated = 1;

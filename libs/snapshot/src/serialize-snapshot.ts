@@ -1,5 +1,7 @@
 import { serializerStrategy, DEFAULT_SERIALIZER_STRATEGY } from './serializer-registry';
-import { SnapshotEncoder, type SnapshotTotals } from './snapshot-encoder';
+import { SnapshotEncoder, type FrameOptions, type SnapshotTotals } from './snapshot-encoder';
+import type { SnapshotHeader } from './snapshot-header';
+import type { StrategyInput, StrategyOutput } from './serializer-strategy';
 import type { SerializeCounters, SerializedSnapshot, SerializeSnapshotOptions } from './serialize-types';
 
 /**
@@ -8,11 +10,24 @@ import type { SerializeCounters, SerializedSnapshot, SerializeSnapshotOptions } 
  */
 export function serializeSnapshot(options: SerializeSnapshotOptions): SerializedSnapshot {
   const strategy = serializerStrategy(options.strategy ?? DEFAULT_SERIALIZER_STRATEGY);
-  const encoder = new SnapshotEncoder(options.header, options);
+  return encodeSnapshot(options.header, options, ({ encoder, counters, finish }) =>
+    strategy.start({ batches: options.batches, encoder, counters, finish, signal: options.signal, batchSizing: options.batchSizing }),
+  );
+}
+
+/**
+ * One snapshot file written by `produce` through an encoder of `header`: the counters it
+ * keeps and the totals once `finish` wrote the trailer.
+ */
+export function encodeSnapshot(
+  header: SnapshotHeader,
+  frame: FrameOptions,
+  produce: (input: Pick<StrategyInput, 'encoder' | 'counters' | 'finish'>) => StrategyOutput,
+): SerializedSnapshot {
+  const encoder = new SnapshotEncoder(header, frame);
   const counters: SerializeCounters = { rows: 0, tombstones: 0, frames: 0, bytes: 0, serializeCalls: 0, batchSize: undefined };
   const sync = () => Object.assign(counters, { rows: encoder.counts.rows, tombstones: encoder.counts.tombstones, frames: encoder.counts.frames, bytes: encoder.counts.bytes });
-  const { stream, totals } = strategy.start({
-    batches: options.batches,
+  const { stream, totals } = produce({
     encoder,
     counters,
     finish: () => {
@@ -20,8 +35,6 @@ export function serializeSnapshot(options: SerializeSnapshotOptions): Serialized
       sync();
       return finished;
     },
-    signal: options.signal,
-    batchSizing: options.batchSizing,
   });
   const done = totals.then((finished): SnapshotTotals & SerializeCounters => {
     sync();

@@ -128,7 +128,7 @@ describe('snapshot encoder frame size limit', () => {
   };
 
   it('defaults to the limit the reader enforces, and accepts only lower ones', () => {
-    expect(resolveFrameOptions().maxFramePayloadBytes).toBe(MAX_FRAME_PAYLOAD_BYTES);
+    expect(resolveFrameOptions().maxFramePayloadBytes).toBe(frameReadLimit());
     expect(() => resolveFrameOptions({ maxFramePayloadBytes: MAX_FRAME_PAYLOAD_BYTES + 1 })).toThrow(
       `maxFramePayloadBytes is ${MAX_FRAME_PAYLOAD_BYTES + 1}: use a positive integer up to ${MAX_FRAME_PAYLOAD_BYTES}`,
     );

@@ -13,6 +13,7 @@ import {
   TRAILER_BYTES,
 } from './format-constants';
 import { encodeHeader, type SnapshotHeader } from './snapshot-header';
+import { frameReadLimit } from './memory-budget';
 import { PayloadBuilder, valueAt } from './row-codec';
 
 export interface FrameOptions {
@@ -34,8 +35,10 @@ export interface FrameOptions {
   /**
    * The largest raw or stored payload of one frame; a frame above it fails the write.
    * Only lowers the format's limit (tests use a small one); readers refuse anything above
-   * {@link MAX_FRAME_PAYLOAD_BYTES}, so the writer never goes past it.
-   * @defaultValue {@link MAX_FRAME_PAYLOAD_BYTES}
+   * {@link MAX_FRAME_PAYLOAD_BYTES}, and this process's reader anything above
+   * `frameReadLimit()`, so by default the writer goes past neither: what it commits it can
+   * read back (a process with a smaller heap may not).
+   * @defaultValue `frameReadLimit()` (memory-budget.ts)
    */
   maxFramePayloadBytes?: number;
 }
@@ -46,7 +49,7 @@ export function resolveFrameOptions(options: FrameOptions = {}): ResolvedFrameOp
     frameItems: options.frameItems ?? DEFAULT_FRAME_ITEMS,
     frameBytes: options.frameBytes ?? DEFAULT_FRAME_BYTES,
     deflateLevel: options.deflateLevel ?? DEFAULT_DEFLATE_LEVEL,
-    maxFramePayloadBytes: options.maxFramePayloadBytes ?? MAX_FRAME_PAYLOAD_BYTES,
+    maxFramePayloadBytes: options.maxFramePayloadBytes ?? frameReadLimit(),
   };
   if (!Number.isInteger(resolved.frameItems) || resolved.frameItems < 1 || resolved.frameItems > 0xffffffff) {
     throw new Error(`frameItems is ${resolved.frameItems}: use a positive integer (default ${DEFAULT_FRAME_ITEMS})`);
@@ -246,7 +249,12 @@ export class SnapshotEncoder {
     const { maxFramePayloadBytes: limit, frameBytes } = this.options;
     const what = this.frameType === FRAME_TYPE_ROWS ? 'row' : 'tombstone';
     const size = stored === raw ? `${raw} bytes` : `${stored} bytes deflated (${raw} raw)`;
-    const which = limit === MAX_FRAME_PAYLOAD_BYTES ? 'MAX_FRAME_PAYLOAD_BYTES, the most snapshot readers accept' : 'maxFramePayloadBytes';
+    const which =
+      limit === MAX_FRAME_PAYLOAD_BYTES
+        ? 'MAX_FRAME_PAYLOAD_BYTES, the most snapshot readers accept'
+        : limit === frameReadLimit()
+          ? 'the most this process reads: a quarter of its heap limit'
+          : 'maxFramePayloadBytes';
     const last = `${what}${lastId === null ? '' : ` id ${lastId}`}`;
     const lastBytes = lastStart >= 0 ? raw - lastStart : this.frameCount === 1 ? raw : undefined;
     const advice =

@@ -28,3 +28,8 @@ export class SnapshotFormatError extends Error {
     super(offset === undefined ? detail : `${detail} (at byte ${offset})`, options);
   }
 }
+
+/** The reader's error about an object, named with the object's key and the fix: the reader knows the byte, not the object. */
+export function inObject(error: SnapshotFormatError, key: string): SnapshotFormatError {
+  return new SnapshotFormatError(error.code, `${key}: ${error.detail}; restore it, or publish a full snapshot of the target`, error.offset, { cause: error });
+}

@@ -127,7 +127,7 @@ export class SnapshotPublisher {
     const attempt = attemptTag(fence.token);
     const key =
       input.fromWatermark === null ? keys.base(generation, input.toWatermark, attempt) : keys.delta(generation, input.fromWatermark, input.toWatermark, attempt);
-    const { object, upload, serialize } = await this.writeObject(key, this.serialize(input), input.signal);
+    const { object, upload, serialize } = await this.writeObject(key, () => this.serialize(input), input.signal);
     const committedAt = this.options.clock().toISOString();
     const next: SnapshotManifest =
       input.fromWatermark === null || !previous
@@ -170,7 +170,7 @@ export class SnapshotPublisher {
     const header = this.header({ target, fromWatermark: null, toWatermark: watermark });
     let written: Awaited<ReturnType<typeof this.writeObject>>;
     try {
-      written = await this.writeObject(key, serializeMergedChain({ store, manifest: previous.manifest, header, frame: this.options.frame, signal }), signal);
+      written = await this.writeObject(key, () => serializeMergedChain({ store, manifest: previous.manifest, header, frame: this.options.frame, signal }), signal);
     } catch (error) {
       if (!(error instanceof UnorderedChainError)) throw error;
       // Written by a caller of publish rather than the feed: merged in memory instead. The upload
@@ -178,7 +178,7 @@ export class SnapshotPublisher {
       store.options.logger.warn('a snapshot of the chain is not in id order; compacting it in memory', { target: targetId(target), error: error.message });
       const { rows } = await materializeManifest(store, previous.manifest, signal);
       const sorted = [...rows.values()].sort((a, b) => compareRowKeys(a[0] as RowKey, b[0] as RowKey));
-      written = await this.writeObject(key, this.serialize({ target, fromWatermark: null, toWatermark: watermark, batches: [{ rows: sorted, tombstones: [] }], signal }), signal);
+      written = await this.writeObject(key, () => this.serialize({ target, fromWatermark: null, toWatermark: watermark, batches: [{ rows: sorted, tombstones: [] }], signal }), signal);
     }
     const { object, upload, serialize } = written;
     const next: SnapshotManifest = {
@@ -222,10 +222,15 @@ export class SnapshotPublisher {
     });
   }
 
-  /** Uploads a file as it is serialized to `key`, a key no other attempt uses; `If-None-Match` where enforced keeps it so. */
-  private async writeObject(key: string, serialized: SerializedSnapshot, signal?: AbortSignal) {
+  /**
+   * Uploads a file to `key`, a key no other attempt uses, as `serialize` produces it;
+   * `If-None-Match` where enforced keeps it so. The store is probed before serializing
+   * starts: a producer must not be left waiting on a stream nobody reads.
+   */
+  private async writeObject(key: string, serialize: () => SerializedSnapshot, signal?: AbortSignal) {
     const { store } = this.options;
     const support = await store.conditionalWrites();
+    const serialized = serialize();
     let upload: StreamUploadResult;
     try {
       upload = await store.upload(key, serialized.stream, { signal, contentType: 'application/octet-stream', conditions: { ifNoneMatch: support.ifNoneMatch } });

@@ -47,7 +47,7 @@ export interface SnapshotReader {
   readonly batches: AsyncIterable<SnapshotBatch>;
   /** The same frames undecoded, for readers that work on the encoded rows. */
   readonly frames: AsyncIterable<SnapshotFrame>;
-  /** Totals from the verified trailer; `undefined` until `batches` has been read to its end. */
+  /** Totals from the verified trailer; `undefined` until `batches` or `frames` has been read to its end. */
   readonly totals: () => SnapshotTotals | undefined;
 }
 
