@@ -6,6 +6,7 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, makeTempDir } from '../local-resources';
+import { ended, whenReady } from './child-process';
 import { LogTail } from './log-tail';
 
 const run = promisify(execFile);
@@ -53,13 +54,14 @@ interface Account {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<RunningServer> {
   const native = options.binaries ?? postgresBinariesDir();
   if (native === undefined) throw new Error(`embedded PostgreSQL: ${POSTGRES_BINARIES_PACKAGE} is not installed (run npm ci on this platform, or set DATABASE_URL)`);
-  const dir = await makeTempDir('pg');
-  const port = await freePort();
   const password = randomBytes(12).toString('hex');
   const log = new LogTail();
+  const dir = await makeTempDir('pg');
+  let port: number | undefined;
   let server: ChildProcess | undefined;
   let exited: Promise<void> | undefined;
   try {
+    port = await freePort();
     const account = userInfo().uid === 0 ? await postgresAccount() : undefined;
     if (account) await chown(dir.path, account.uid, account.gid);
     const bin = path.join(await reachableBinaries(native, account, dir.path), 'bin');
@@ -83,17 +85,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    exited = new Promise((resolve) => server!.once('exit', () => resolve()));
-    await ready(server, log);
+    exited = ended(server);
+    await whenReady(server, 'database system is ready to accept connections', log, START_TIMEOUT_MS);
   } catch (error) {
     if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
     await exited;
     await dir.remove();
-    throw new Error(`embedded PostgreSQL did not start on port ${port}: ${(error as Error).message}\n${log.text()}`, { cause: error });
+    throw new Error(`embedded PostgreSQL did not start${port === undefined ? '' : ` on port ${port}`}: ${(error as Error).message}\n${log.text()}`, { cause: error });
   }
   const running = server;
-  running.stdout!.removeAllListeners('data').resume();
-  running.stderr!.removeAllListeners('data').resume();
   return {
     adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     stop: async () => {
@@ -109,31 +109,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   };
 }
 
-/** Resolves once the server logs that it accepts connections; rejects if it exits or takes too long. */
-function ready(server: ChildProcess, log: LogTail): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-    const onOutput = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      log.add(text);
-      if (text.includes('database system is ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    server.stdout!.on('data', onOutput);
-    server.stderr!.on('data', onOutput);
-    server.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    server.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`postgres exited (${code ?? signal}) during start-up`));
-    });
-  });
-}
-
 /** The `postgres` system user, created (with its group) when it does not exist. */
 async function postgresAccount(): Promise<Account> {
   const lookUp = async (): Promise<Account> => ({
@@ -143,12 +118,15 @@ async function postgresAccount(): Promise<Account> {
   try {
     return await lookUp();
   } catch {
-    try {
-      await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
-    } catch (error) {
-      throw new Error(`PostgreSQL cannot run as root, and creating a postgres user for it failed (${(error as Error).message.trim()}): run as another user, or set DATABASE_URL`);
-    }
-    return lookUp();
+    // Several processes may get here at once, and the group may exist without the user:
+    // each step may fail because another did it, so only the last look-up decides.
+    await run('groupadd', ['--system', 'postgres']).catch(() => undefined);
+    await run('useradd', ['--system', '--gid', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']).catch(() => undefined);
+  }
+  try {
+    return await lookUp();
+  } catch (error) {
+    throw new Error(`PostgreSQL cannot run as root, and there is no postgres user to run it as (creating one failed: ${(error as Error).message.trim()}): run as another user, or set DATABASE_URL`);
   }
 }
 

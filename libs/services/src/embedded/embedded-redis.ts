@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { freePort, makeTempDir } from '../local-resources';
+import { ended, whenReady } from './child-process';
 import { LogTail } from './log-tail';
 
 const START_TIMEOUT_MS = 10_000;
@@ -35,39 +36,16 @@ export async function startEmbeddedRedis(binary: string): Promise<{ url: string;
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
+  const exited = ended(child);
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not ready within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-      const onOutput = (chunk: Buffer) => {
-        const text = chunk.toString('utf8');
-        log.add(text);
-        if (text.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout.on('data', onOutput);
-      child.stderr.on('data', onOutput);
-      child.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`exited with code ${code}`));
-      });
-    });
+    await whenReady(child, 'Ready to accept connections', log, START_TIMEOUT_MS);
   } catch (error) {
-    child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
     await dir.remove();
     throw new Error(`embedded Redis (${binary}) did not start on port ${port}: ${(error as Error).message}\n${log.text()}`);
   }
 
-  child.stdout.removeAllListeners('data').resume();
-  child.stderr.removeAllListeners('data').resume();
   return {
     url: `redis://127.0.0.1:${port}`,
     stop: async () => {
