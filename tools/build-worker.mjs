@@ -43,13 +43,12 @@ const result = await build({
   // CommonJS dependencies (pg, the AWS SDK's parts) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   // V8 keeps a module's source in the heap for as long as the module lives (it compiles
-  // functions lazily from it), as a two-byte string if one character is outside Latin-1
-  // (some dependencies' comments have them): unminified that was 6.7 MiB of every worker's
-  // heap. Whitespace minification drops comments and layout: 2.3 MiB, one byte per character,
-  // 5 MiB less idle RSS. Names are not minified, so stack traces and CPU profiles keep the
-  // functions' names; positions map back to the sources through the linked source map.
+  // functions lazily from it), as a two-byte string if one character is outside Latin-1:
+  // unminified, comments esbuild keeps held some, and the source took 6.7 MiB of every
+  // worker's heap. Whitespace minification drops comments and layout: 2.3 MiB, one byte per
+  // character, 5 MiB less idle RSS. Names are not minified, so stack traces and CPU profiles
+  // keep the functions' names; positions map back to the sources through the linked source map.
   minifyWhitespace: true,
-  charset: 'ascii',
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
