@@ -63,7 +63,10 @@ describe.runIf(canUseCgroups)('runSandboxed with cgroups', () => {
         `alone it ran at ${(idleRate * 100).toFixed(0)}% of a CPU`,
     );
     expect(contended.neighbours.count).toBe(neighbours);
-    expect(contendedShare).toBeLessThan(0.05);
+    // Equal weights would give it a third. By weight it is owed 4 / (4 + n × 1024), well under
+    // 1%; the scheduler's granularity gives it about 5% on a 2-core host, a little more when
+    // processes outside these cgroups take CPU from the neighbours.
+    expect(contendedShare).toBeLessThan(0.1);
     // Alone, the same weight costs nothing: the child runs at least ten times faster.
     expect(idleRate).toBeGreaterThan(10 * contendedRate);
   });
