@@ -14,8 +14,9 @@
 //
 // What it does, on services from libs/services (DATABASE_URL / S3_ENDPOINT, else embedded
 // PostgreSQL and s3rver), all in this one job:
-// 1. diagnostic pass, in process, never timed: promises per row (async_hooks) and serialize
-//    calls per row of the streaming, batched and legacy serializers over generated rows.
+// 1. diagnostic pass, never timed: promises per row (async_hooks) and serialize calls per row
+//    of the streaming, batched and legacy serializers over generated rows, in process; and
+//    instructions per row of the encoder and the reader under Valgrind (instruction-counts.ts).
 // 2. "sync" group on one client with R raw-data rows (+ small other kinds): one diagnostic
 //    child (full streaming sync with async_hooks: end-to-end promises per row), then rounds of
 //    churn → incremental → full streaming → full legacy → floors (order of the last three
@@ -42,6 +43,7 @@ import { median } from '../harness/stats';
 import { DEFAULT_BASELINE_PATH, readBaselineFile, writeBaseline } from './baseline-file';
 import { measureUpdateAll, type ChildConnection, type MeasuredUpdateAll, type UpdateAllSwitches } from '../harness/measured-child';
 import { runFloorChild, TIME_BINARY, type FloorRunResult } from './floor-protocol';
+import { countHotPaths, HOT_PATHS, INSTRUCTION_ROWS, valgrindMissing, type HotPath } from './instruction-counts';
 import { floorRunSettings } from './floor-settings';
 import { INJECT_VARIABLE, injectionFromEnv, type Injection } from '../harness/regression-injection';
 import { baselineFrom, fmt, judgeAll, judgementTable, type Group, type Judgement, type Measurement, type ModeBaseline } from './metrics';
@@ -197,6 +199,7 @@ class Gate {
   constructor(
     private readonly options: Options,
     private readonly floorSkip: string | undefined,
+    private readonly instructionSkip: string | undefined,
   ) {}
 
   async start(): Promise<void> {
@@ -268,6 +271,10 @@ class Gate {
     const e2e = await this.update(this.parallel, { serializer: 'streaming', parallelism: 4, incremental: false, countPromises: true });
     log(`diagnostic full streaming sync with async_hooks: ${e2e.promises} promises over ${e2e.rows} rows${e2e.injected ? ` (injected: ${e2e.injected})` : ''}`);
     out.push({ name: 'promises per row: streaming full sync (end to end)', unit: 'promises', kind: 'counter', value: (e2e.promises ?? NaN) / e2e.rows, group: 'diagnostic' });
+    if (this.instructionSkip === undefined) {
+      const perRow = await countHotPaths(INSTRUCTION_ROWS, (line) => log(`diagnostic ${line}`));
+      for (const hotPath of Object.keys(HOT_PATHS) as HotPath[]) out.push({ name: HOT_PATHS[hotPath], unit: 'instructions', kind: 'counter', value: perRow[hotPath], group: 'diagnostic' });
+    }
     // Parsing must stay linear in a value's size: a row of many chunks is searched once, not once per chunk.
     const parsed = parseInChunks(largeValueCopyText(LARGE_VALUE_BYTES, 1));
     log(`diagnostic COPY parser, one ${LARGE_VALUE_BYTES / 2 ** 20} MiB value in ${SOCKET_CHUNK_BYTES / 1024} KiB chunks: ${parsed.scannedPerChar.toFixed(3)} characters searched per character`);
@@ -414,10 +421,12 @@ async function main(): Promise<number> {
   }
 
   const floorSkip = floorTools();
-  const gate = new Gate(options, floorSkip);
-  if (floorSkip) {
-    log(floorSkip);
-    gate.notes.push(floorSkip);
+  const instructionSkip = valgrindMissing();
+  const gate = new Gate(options, floorSkip, instructionSkip);
+  for (const skip of [floorSkip, instructionSkip]) {
+    if (!skip) continue;
+    log(skip);
+    gate.notes.push(skip);
   }
   let measured: Measurement[];
   const skipped = new Map<string, string>();

@@ -10,11 +10,16 @@
 //                                             the serializer (SnapshotPublisher#publish is
 //                                             wrapped in the child; the diagnostic pass feeds
 //                                             the serializer the same way).
+//   GATE_INJECT_REGRESSION=encoder-extra-work the first 32nd of every read of COPY text is
+//                                             encoded a second time (into an encoder that is
+//                                             thrown away) where the gate counts the encoder's
+//                                             instructions: 5.6% more per row (7,005 against 6,632), a
+//                                             regression CPU seconds cannot see.
 import { rowCount, type ChangeBatch } from '@storage-builder/data-model';
 import { SnapshotPublisher, type PublishInput, type SerializerStrategy } from '@storage-builder/snapshot';
 
 export const INJECT_VARIABLE = 'GATE_INJECT_REGRESSION';
-export const INJECTIONS = ['legacy-serializer', 'per-row-await'] as const;
+export const INJECTIONS = ['legacy-serializer', 'per-row-await', 'encoder-extra-work'] as const;
 export type Injection = (typeof INJECTIONS)[number];
 
 /** The injection named in the environment; throws on an unknown name (a typo must not pass silently). */
