@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { valgrindMissing } from './instruction-counts';
-import { baselineFrom, judgeAll, judgementTable, type Measurement } from './metrics';
+import { baselineFrom, judgeAll, judgementTable, pooledMeasurement, type Measurement } from './metrics';
 import { bmfJson, benchmarkJson } from './report';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,6 +36,12 @@ const m = (name: string, kind: Measurement['kind'], value: number): Measurement 
 describe('judging', () => {
   const measured = [m('promises per row: streaming serializer', 'counter', 0.005), m('peak RSS: x', 'counter', 100), m('CPU ratio: streaming / legacy serializer (full sync)', 'ratio', 0.4)];
   const baseline = baselineFrom(measured, { rows: 1 }, undefined);
+
+  it('confirms a failing ratio on the median of both runs’ rounds', () => {
+    const first = { ...m('CPU ratio: x', 'ratio', 2.1), samples: [2.0, 2.1, 2.2] };
+    expect(pooledMeasurement(first, { ...m('CPU ratio: x', 'ratio', 1.1), samples: [1.0, 1.1, 1.2] })).toMatchObject({ value: 1.6, samples: [2.0, 2.1, 2.2, 1.0, 1.1, 1.2] });
+    expect(pooledMeasurement(m('CPU ratio: x', 'ratio', 3), m('CPU ratio: x', 'ratio', 1)).value).toBe(2);
+  });
 
   it('passes the measurement the baseline was written from', () => {
     expect(judgeAll(baseline, measured).map((j) => j.verdict)).toEqual(['pass', 'pass', 'pass']);

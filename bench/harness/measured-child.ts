@@ -57,6 +57,8 @@ export interface MeasuredUpdateAll {
   readonly targets: number;
   readonly full: number;
   readonly incremental: number;
+  /** Completed targets that wrote an object (the rest found nothing changed). */
+  readonly published: number;
   readonly failed: number;
   /** `client-N/kind: error` of each failed target. */
   readonly failures: readonly string[];

@@ -101,6 +101,7 @@ async function main(): Promise<MeasuredUpdateAll> {
     targets: summary.targets,
     full: summary.completed.full,
     incremental: summary.completed.incremental,
+    published: completed.filter((r) => r.objectKey !== undefined).length,
     failed: summary.failed,
     failures: summary.results.flatMap((r) => (r.state === 'failed' ? [`${targetId(r.target)}: ${r.error}`] : [])),
     rows: summary.rows,
