@@ -35,7 +35,7 @@ describe('GitHub workflows', () => {
       const script = /^npm run ([\w:.-]+)/.exec(command)?.[1];
       if (command === 'npm ci' || command === 'npm test') continue;
       // System tools the measurements need (valgrind), from the runner's own package manager.
-      if (/^sudo apt-get update && sudo apt-get install -y --no-install-recommends [a-z0-9.+-]+( [a-z0-9.+-]+)*$/.test(command)) continue;
+      if (/^sudo apt-get update && sudo apt-get install -y --no-install-recommends [a-z0-9][a-z0-9.+-]*( [a-z0-9][a-z0-9.+-]*)*$/.test(command)) continue;
       expect(script, `${file}: "${command}" is not an npm script`).toBeDefined();
       expect(scripts, `${file}: npm run ${script}`).toContain(script);
     }

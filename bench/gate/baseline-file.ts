@@ -66,6 +66,7 @@ export function parseBaselineFile(text: string, source: string): BaselineFile {
       if (entry['direction'] !== 'upper' && entry['direction'] !== 'band') fail(`${field}.direction`, `is ${JSON.stringify(entry['direction'])}, not "upper" or "band"`);
       const tolerance = record(entry['tolerance'], `${field}.tolerance`, fail);
       for (const key of ['relative', 'absolute']) nonNegative(tolerance[key], `${field}.tolerance.${key}`, fail);
+      if (entry['platform'] !== undefined && typeof entry['platform'] !== 'string') fail(`${field}.platform`, `is ${JSON.stringify(entry['platform'])}, not a string`);
     }
     for (const [name, rawEntry] of Object.entries(record(baseline['ratios'], `${at}.ratios`, fail))) {
       const field = `${at}.ratios[${JSON.stringify(name)}]`;

@@ -37,6 +37,16 @@ describe('judging', () => {
   const measured = [m('promises per row: streaming serializer', 'counter', 0.005), m('peak RSS: x', 'counter', 100), m('CPU ratio: streaming / legacy serializer (full sync)', 'ratio', 0.4)];
   const baseline = baselineFrom(measured, { rows: 1 }, undefined);
 
+  it('fails a count over nothing (NaN), and skips a count taken on another platform, saying why', () => {
+    const counted = { ...m('instructions per row: x', 'counter', 100), platform: 'node v1 x64, CPU A' };
+    const base = baselineFrom([counted], { rows: 1 }, undefined);
+    expect(base.counters['instructions per row: x']?.platform).toBe('node v1 x64, CPU A');
+    expect(judgeAll(base, [{ ...counted, value: 102 }]).map((j) => j.verdict)).toEqual(['pass']);
+    const elsewhere = judgeAll(base, [{ ...counted, value: 200, platform: 'node v1 x64, CPU B' }])[0]!;
+    expect(elsewhere).toMatchObject({ verdict: 'skipped', note: expect.stringContaining('counted on node v1 x64, CPU A, this machine is node v1 x64, CPU B') });
+    expect(judgeAll(base, [{ ...counted, value: NaN }]).map((j) => j.verdict)).toEqual(['FAIL']);
+  });
+
   it('confirms a failing ratio on the median of both runs’ rounds', () => {
     const first = { ...m('CPU ratio: x', 'ratio', 2.1), samples: [2.0, 2.1, 2.2] };
     expect(pooledMeasurement(first, { ...m('CPU ratio: x', 'ratio', 1.1), samples: [1.0, 1.1, 1.2] })).toMatchObject({ value: 1.6, samples: [2.0, 2.1, 2.2, 1.0, 1.1, 1.2] });

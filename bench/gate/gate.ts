@@ -27,7 +27,7 @@
 // thresholds; a failing ratio's group is measured once more (confirming run) and the gate
 // fails only if the median of both runs' rounds is over the threshold. Wall times and CPU figures are reported, never gated.
 // Writes <out>/benchmark.json (customSmallerIsBetter), <out>/bmf.json (Bencher), <out>/gate.md.
-// GATE_INJECT_REGRESSION=legacy-serializer|per-row-await injects a regression (bench/harness/regression-injection.ts).
+// GATE_INJECT_REGRESSION=legacy-serializer|per-row-await|encoder-extra-work injects a regression (bench/harness/regression-injection.ts).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -43,7 +43,7 @@ import { median } from '../harness/stats';
 import { DEFAULT_BASELINE_PATH, readBaselineFile, writeBaseline } from './baseline-file';
 import { measureUpdateAll, type ChildConnection, type MeasuredUpdateAll, type UpdateAllSwitches } from '../harness/measured-child';
 import { runFloorChild, TIME_BINARY, type FloorRunResult } from './floor-protocol';
-import { countHotPaths, HOT_PATHS, INSTRUCTION_ROWS, valgrindMissing, type HotPath } from './instruction-counts';
+import { countHotPaths, HOT_PATHS, INSTRUCTION_ROWS, instructionPlatform, valgrindMissing, type HotPath } from './instruction-counts';
 import { floorRunSettings } from './floor-settings';
 import { INJECT_VARIABLE, injectionFromEnv, type Injection } from '../harness/regression-injection';
 import { baselineFrom, fmt, judgeAll, judgementTable, pooledMeasurement, type Group, type Judgement, type Measurement, type ModeBaseline } from './metrics';
@@ -90,7 +90,7 @@ const HELP = `usage: npx tsx bench/gate/gate.ts [--quick] [--rounds N] [--out DI
        npx tsx bench/gate/gate.ts --update-baseline --reason "why the baseline moves" [--quick]
        npx tsx bench/gate/gate.ts --report-only [--rows N] [--parallel-rows N]
 exit: 0 pass, 1 regression (confirmed), 2 bad flags / no baseline, 3 could not measure.
-${INJECT_VARIABLE}=legacy-serializer|per-row-await injects a regression (for the gate's test).`;
+${INJECT_VARIABLE}=legacy-serializer|per-row-await|encoder-extra-work injects a regression (for the gate's test).`;
 
 function parseOptions(argv: string[]): Options | 'help' {
   let parsed;
@@ -272,8 +272,9 @@ class Gate {
     log(`diagnostic full streaming sync with async_hooks: ${e2e.promises} promises over ${e2e.rows} rows${e2e.injected ? ` (injected: ${e2e.injected})` : ''}`);
     out.push({ name: 'promises per row: streaming full sync (end to end)', unit: 'promises', kind: 'counter', value: (e2e.promises ?? NaN) / e2e.rows, group: 'diagnostic' });
     if (this.instructionSkip === undefined) {
-      const perRow = await countHotPaths(INSTRUCTION_ROWS, (line) => log(`diagnostic ${line}`));
-      for (const hotPath of Object.keys(HOT_PATHS) as HotPath[]) out.push({ name: HOT_PATHS[hotPath], unit: 'instructions', kind: 'counter', value: perRow[hotPath], group: 'diagnostic' });
+      const perRow = await countHotPaths(INSTRUCTION_ROWS, (line) => log(`diagnostic ${line}`), this.options.injection);
+      const platform = instructionPlatform();
+      for (const hotPath of Object.keys(HOT_PATHS) as HotPath[]) out.push({ name: HOT_PATHS[hotPath], unit: 'instructions', kind: 'counter', value: perRow[hotPath], group: 'diagnostic', platform });
     }
     // Parsing must stay linear in a value's size: a row of many chunks is searched once, not once per chunk.
     const parsed = parseInChunks(largeValueCopyText(LARGE_VALUE_BYTES, 1));
@@ -311,6 +312,9 @@ class Gate {
       );
     }
     const first = rounds[0]!;
+    if (first.changed > 0 && first.incremental.published === 0) {
+      throw new Error(`${first.changed} rows changed, but the incremental sync published no target: the per-target counts of the incremental path cannot be taken`);
+    }
     const perMillion = (run: MeasuredUpdateAll) => (run.cpuMs / 1000) * (1e6 / run.rows);
     const floorCpu = (f: FloorRunResult) => (f.psqlCpuMs + f.nodeCpuMs) / 1000;
     const nativeFloorCpu = (f: FloorRunResult) => (f.native.psqlCpuMs + f.native.gzipCpuMs) / 1000;
@@ -330,8 +334,12 @@ class Gate {
       { name: 'serialize calls per row: streaming full sync (end to end)', unit: 'calls', kind: 'counter', value: first.streaming.serializeCalls / first.streaming.rows, group: 'sync' },
       { name: 'bytes per row: streaming full sync', unit: 'bytes', kind: 'counter', value: first.streaming.bytes / first.streaming.rows, group: 'sync' },
       // Per target that published: the run's own queries (what the run with nothing changed made) set apart.
-      { name: 'DB round trips per published target: incremental sync', unit: 'queries', kind: 'counter', value: (first.incremental.dbQueries - first.quiet!.dbQueries) / first.incremental.published, group: 'sync' },
-      { name: 'S3 requests per published target: incremental sync', unit: 'requests', kind: 'counter', value: total(first.incremental.s3Requests) / first.incremental.published, group: 'sync' },
+      ...(first.incremental.published === 0
+        ? []
+        : ([
+            { name: 'DB round trips per published target: incremental sync', unit: 'queries', kind: 'counter', value: (first.incremental.dbQueries - first.quiet!.dbQueries) / first.incremental.published, group: 'sync' },
+            { name: 'S3 requests per published target: incremental sync', unit: 'requests', kind: 'counter', value: total(first.incremental.s3Requests) / first.incremental.published, group: 'sync' },
+          ] satisfies Measurement[])),
       // Nothing changed: one change check for the run, no request to the store.
       { name: 'DB round trips per run: incremental sync, nothing changed', unit: 'queries', kind: 'counter', value: first.quiet!.dbQueries, group: 'sync' },
       { name: 'S3 requests per target: incremental sync, nothing changed', unit: 'requests', kind: 'counter', value: total(first.quiet!.s3Requests) / first.quiet!.targets, group: 'sync' },

@@ -1,11 +1,12 @@
 // Instructions per row of the streaming sync's hot paths, counted by Valgrind (callgrind).
-// For the same program, input and node flags the count repeats to within a few thousand
+// For the same program, input and node flags the count repeats to within about 20,000
 // instructions in a billion whatever else the machine does, where CPU seconds on a shared
 // 2-core machine cannot show less than about +50% (bench/gate/README.md). Each path runs over
 // N and 2N generated rows, each in a fresh node; the difference over N is the cost of a row,
 // start-up cancelled out. node runs with --single-threaded --predictable: no background
 // compiler or GC threads, whose timing would change what the main thread executes.
 import { execFile, execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +14,7 @@ import { build } from 'esbuild';
 import type { RowValues } from '@storage-builder/data-model';
 import { makeTempDir } from '@storage-builder/services';
 import { SnapshotEncoder } from '@storage-builder/snapshot';
+import { INJECT_VARIABLE, type Injection } from '../harness/regression-injection';
 import { generateFeed, header } from '../serializer/generated-feed';
 import { REPO_ROOT } from '../memory/worker-variant';
 
@@ -29,6 +31,14 @@ export const INSTRUCTION_ROWS = 10_000;
 
 /** Flags that make V8 run everything on the main thread, in the same order every time. */
 export const DETERMINISTIC_NODE_FLAGS = ['--single-threaded', '--predictable'] as const;
+
+/**
+ * What the counts depend on besides the code: node's build and the CPU, whose features pick
+ * V8's and zlib's code paths.
+ */
+export function instructionPlatform(): string {
+  return `node ${process.version} ${process.arch}, ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`;
+}
 
 /** Why instruction counts cannot be taken here, or undefined when they can. */
 export function valgrindMissing(): string | undefined {
@@ -54,13 +64,23 @@ function inputs(rows: readonly RowValues[]): Record<HotPath, Buffer> {
   return { encode: copyText, decode: encoder.takeOutput() };
 }
 
-/** The instructions callgrind counted in one run of the child (startup included). */
-async function instructions(child: string, path: HotPath, file: string): Promise<number> {
-  const { stderr } = await run(
+/** A run under Valgrind takes about 10 s; one that takes this long is stuck. */
+const RUN_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * The instructions callgrind counted in one run of the child over `rows` rows (start-up
+ * included). The injection, if any, reaches the child through its environment, and only
+ * when the caller hands it over.
+ */
+async function instructions(child: string, path: HotPath, file: string, rows: number, injection: Injection | undefined): Promise<number> {
+  const env = { ...process.env, [INJECT_VARIABLE]: injection ?? '' };
+  const { stdout, stderr } = await run(
     'valgrind',
     ['--tool=callgrind', '--smc-check=all-non-file', '--callgrind-out-file=/dev/null', process.execPath, ...DETERMINISTIC_NODE_FLAGS, child, path, file],
-    { maxBuffer: 16 * 1024 * 1024 },
+    { env, maxBuffer: 16 * 1024 * 1024, timeout: RUN_TIMEOUT_MS, killSignal: 'SIGKILL' },
   );
+  // A child that read less than it was given would count less, not fail.
+  if (stdout.trim() !== `${path}: ${rows} rows`) throw new Error(`${path} over ${file} printed ${JSON.stringify(stdout.trim())}, expected "${path}: ${rows} rows"`);
   const collected = /Collected\s*:\s*(\d+)/.exec(stderr);
   if (!collected) throw new Error(`callgrind printed no instruction count for ${path} ${file}:\n${stderr.slice(-2000)}`);
   return Number(collected[1]);
@@ -70,7 +90,7 @@ async function instructions(child: string, path: HotPath, file: string): Promise
  * Instructions per row of each hot path, from runs over `rows` and `2 × rows` generated rows.
  * About 10 s of Valgrind per run at 10,000 rows.
  */
-export async function countHotPaths(rows: number, log: (message: string) => void = () => undefined): Promise<Record<HotPath, number>> {
+export async function countHotPaths(rows: number, log: (message: string) => void = () => undefined, injection?: Injection): Promise<Record<HotPath, number>> {
   await using dir = Object.assign(await makeTempDir('instructions'), { [Symbol.asyncDispose]: () => dir.remove() });
   const child = path.join(dir.path, 'hot-path-child.mjs');
   await build({
@@ -85,14 +105,14 @@ export async function countHotPaths(rows: number, log: (message: string) => void
     logLevel: 'warning',
   });
   const all = generateFeed(2 * rows, 1000).flatMap((batch) => batch.rows);
-  const sizes = { small: inputs(all.slice(0, rows)), large: inputs(all) };
+  const sizes = { small: { rows, files: inputs(all.slice(0, rows)) }, large: { rows: 2 * rows, files: inputs(all) } };
   const perRow = {} as Record<HotPath, number>;
   for (const hotPath of Object.keys(HOT_PATHS) as HotPath[]) {
     const counts: number[] = [];
-    for (const [size, files] of Object.entries(sizes)) {
+    for (const [size, input] of Object.entries(sizes)) {
       const file = path.join(dir.path, `${hotPath}-${size}`);
-      writeFileSync(file, files[hotPath]);
-      counts.push(await instructions(child, hotPath, file));
+      writeFileSync(file, input.files[hotPath]);
+      counts.push(await instructions(child, hotPath, file, input.rows, injection));
     }
     perRow[hotPath] = (counts[1]! - counts[0]!) / rows;
     log(`${HOT_PATHS[hotPath]}: ${perRow[hotPath].toFixed(0)} (${counts.join(' and ')} instructions over ${rows} and ${2 * rows} rows)`);

@@ -6,6 +6,7 @@
 // path, about 25 s per path at 10,000 rows). Prints each run and, per path, the smallest,
 // median and largest count per row and the spread (largest / smallest - 1).
 import { parseArgs } from 'node:util';
+import { INJECT_VARIABLE } from '../harness/regression-injection';
 import { median } from '../harness/stats';
 import { countHotPaths, HOT_PATHS, INSTRUCTION_ROWS, valgrindMissing, type HotPath } from './instruction-counts';
 
@@ -30,6 +31,10 @@ try {
 if (values.help) {
   console.log(HELP);
   process.exit(0);
+}
+if (process.env[INJECT_VARIABLE]) {
+  console.error(`${INJECT_VARIABLE} is set: this measures unmodified runs; unset it`);
+  process.exit(2);
 }
 const missing = valgrindMissing();
 if (missing) {

@@ -23,6 +23,8 @@ export interface Measurement {
   group: Group;
   /** Per-round samples, when there are several (min/max go into BMF). */
   samples?: number[];
+  /** Where a count holds only on the same node binary and CPU (instruction counts): which those are. */
+  platform?: string;
 }
 
 export interface Tolerance {
@@ -47,7 +49,7 @@ export interface RatioDefinition {
 export function counterDefinition(name: string): CounterDefinition {
   if (name.startsWith('peak RSS')) return { direction: 'band', tolerance: { relative: 0.3, absolute: 16 } };
   if (name.startsWith('bytes per row')) return { direction: 'band', tolerance: { relative: 0.03, absolute: 0.5 } };
-  // Valgrind's counts repeat to 0.02% between runs (bench/gate/README.md): 3% is a real change.
+  // Valgrind's counts repeat to within 0.05% between runs (bench/gate/README.md): 3% is a real change.
   if (name.startsWith('instructions per row')) return { direction: 'upper', tolerance: { relative: 0.03, absolute: 0 } };
   if (name.startsWith('promises per row') && name.includes('end to end')) return { direction: 'upper', tolerance: { relative: 0.15, absolute: 0.05 } };
   if (name.startsWith('promises per row')) return { direction: 'upper', tolerance: { relative: 0.05, absolute: 0.01 } };
@@ -83,6 +85,8 @@ export function pooledMeasurement(first: Measurement, second: Measurement): Meas
 export interface CounterBaseline extends CounterDefinition {
   unit: string;
   value: number;
+  /** The measurement's platform when it has one: a count from another is not compared. */
+  platform?: string;
 }
 
 export interface RatioBaseline extends RatioDefinition {
@@ -127,7 +131,12 @@ export function judgeCounter(name: string, group: Group, entry: CounterBaseline 
   const { low, high } = allowedRange(entry);
   const allowed = Number.isFinite(low) ? `${fmt(low)} – ${fmt(high)}` : `≤ ${fmt(high)}`;
   if (!now) return { name, kind: 'counter', unit: entry.unit, group, baseline: entry.value, now: undefined, allowed, verdict: 'skipped' };
-  const verdict = now.value > high || now.value < low ? 'FAIL' : 'pass';
+  if (entry.platform !== undefined && now.platform !== undefined && entry.platform !== now.platform) {
+    const note = `counted on ${entry.platform}, this machine is ${now.platform}: write the baseline on this kind of machine to compare`;
+    return { name, kind: 'counter', unit: entry.unit, group, baseline: entry.value, now: now.value, allowed, verdict: 'skipped', note };
+  }
+  // NaN (a count over nothing) must not pass as "not above the limit".
+  const verdict = !Number.isFinite(now.value) || now.value > high || now.value < low ? 'FAIL' : 'pass';
   return { name, kind: 'counter', unit: entry.unit, group, baseline: entry.value, now: now.value, allowed, verdict };
 }
 
@@ -168,7 +177,7 @@ export function baselineFrom(measured: readonly Measurement[], scale: Record<str
     if (m.kind === 'counter') {
       const kept = previous?.counters[m.name];
       const definition = kept ? { direction: kept.direction, tolerance: kept.tolerance } : counterDefinition(m.name);
-      counters[m.name] = { unit: m.unit, value: Number(m.value.toPrecision(6)), ...definition };
+      counters[m.name] = { unit: m.unit, value: Number(m.value.toPrecision(6)), ...definition, ...(m.platform !== undefined ? { platform: m.platform } : {}) };
     } else if (m.kind === 'ratio') {
       const kept = previous?.ratios[m.name];
       const definition = kept ? { headroom: kept.headroom, minMargin: kept.minMargin, ...(kept.cap !== undefined ? { cap: kept.cap } : {}) } : ratioDefinition(m.name);

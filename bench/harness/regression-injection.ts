@@ -1,7 +1,7 @@
 // Deliberate regressions for the gate's own test (gate.test.ts). Nothing in libs/ is
 // touched: the gate reads the variable and hands the injection to the paths it measures
-// (its diagnostic pass, and the measured child through MeasureOptions.injection); no other
-// command injects anything.
+// (its diagnostic pass, the measured child through MeasureOptions.injection, the hot-path
+// child of the instruction counts through its environment); no other command injects anything.
 //
 //   GATE_INJECT_REGRESSION=legacy-serializer  the legacy serializer is used wherever the gate
 //                                             asks for 'streaming' (diagnostic pass and every

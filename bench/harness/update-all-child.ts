@@ -49,8 +49,15 @@ async function main(): Promise<MeasuredUpdateAll> {
   const { injection } = measure;
   const serializer = strategyFor(config.serializer, injection);
   if (injection === 'per-row-await') wrapPublisherWithPerRowAwait();
+  // encoder-extra-work acts only where the gate counts instructions (hot-path-child.ts), not here.
   const injected =
-    injection === undefined ? undefined : injection === 'legacy-serializer' ? (serializer !== config.serializer ? `legacy serializer instead of ${config.serializer}` : undefined) : 'one await per row before the serializer';
+    injection === 'legacy-serializer'
+      ? serializer !== config.serializer
+        ? `legacy serializer instead of ${config.serializer}`
+        : undefined
+      : injection === 'per-row-await'
+        ? 'one await per row before the serializer'
+        : undefined;
   countDbQueries();
   await using runtime = openWorkerRuntime(config, { logger: countingLogger });
   runtime.s3.middlewareStack.add(
