@@ -91,31 +91,35 @@ async function instructions(child: string, path: HotPath, file: string, rows: nu
  * About 10 s of Valgrind per run at 10,000 rows.
  */
 export async function countHotPaths(rows: number, log: (message: string) => void = () => undefined, injection?: Injection): Promise<Record<HotPath, number>> {
-  await using dir = Object.assign(await makeTempDir('instructions'), { [Symbol.asyncDispose]: () => dir.remove() });
-  const child = path.join(dir.path, 'hot-path-child.mjs');
-  await build({
-    absWorkingDir: REPO_ROOT,
-    entryPoints: ['bench/gate/hot-path-child.ts'],
-    outfile: child,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20.19',
-    tsconfig: 'tsconfig.base.json',
-    logLevel: 'warning',
-  });
-  const all = generateFeed(2 * rows, 1000).flatMap((batch) => batch.rows);
-  const sizes = { small: { rows, files: inputs(all.slice(0, rows)) }, large: { rows: 2 * rows, files: inputs(all) } };
-  const perRow = {} as Record<HotPath, number>;
-  for (const hotPath of Object.keys(HOT_PATHS) as HotPath[]) {
-    const counts: number[] = [];
-    for (const [size, input] of Object.entries(sizes)) {
-      const file = path.join(dir.path, `${hotPath}-${size}`);
-      writeFileSync(file, input.files[hotPath]);
-      counts.push(await instructions(child, hotPath, file, input.rows, injection));
+  const dir = await makeTempDir('instructions');
+  try {
+    const child = path.join(dir.path, 'hot-path-child.mjs');
+    await build({
+      absWorkingDir: REPO_ROOT,
+      entryPoints: ['bench/gate/hot-path-child.ts'],
+      outfile: child,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20.19',
+      tsconfig: 'tsconfig.base.json',
+      logLevel: 'warning',
+    });
+    const all = generateFeed(2 * rows, 1000).flatMap((batch) => batch.rows);
+    const sizes = { small: { rows, files: inputs(all.slice(0, rows)) }, large: { rows: 2 * rows, files: inputs(all) } };
+    const perRow = {} as Record<HotPath, number>;
+    for (const hotPath of Object.keys(HOT_PATHS) as HotPath[]) {
+      const counts: number[] = [];
+      for (const [size, input] of Object.entries(sizes)) {
+        const file = path.join(dir.path, `${hotPath}-${size}`);
+        writeFileSync(file, input.files[hotPath]);
+        counts.push(await instructions(child, hotPath, file, input.rows, injection));
+      }
+      perRow[hotPath] = (counts[1]! - counts[0]!) / rows;
+      log(`${HOT_PATHS[hotPath]}: ${perRow[hotPath].toFixed(0)} (${counts.join(' and ')} instructions over ${rows} and ${2 * rows} rows)`);
     }
-    perRow[hotPath] = (counts[1]! - counts[0]!) / rows;
-    log(`${HOT_PATHS[hotPath]}: ${perRow[hotPath].toFixed(0)} (${counts.join(' and ')} instructions over ${rows} and ${2 * rows} rows)`);
+    return perRow;
+  } finally {
+    await dir.remove();
   }
-  return perRow;
 }
