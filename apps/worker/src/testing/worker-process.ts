@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 export const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
@@ -33,8 +34,19 @@ export function baseEnv(): NodeJS.ProcessEnv {
 /** Node's arguments that start the worker from its sources. */
 export const FROM_SOURCES = ['--import', 'tsx', MAIN];
 
+/**
+ * Every worker a test file started. A test that times out stops waiting but its `finally`
+ * never runs: what it started is ended when the file's tests are done.
+ */
+const started = new Set<ChildProcess>();
+afterAll(async () => {
+  const running = [...started].filter((child) => child.exitCode === null && child.signalCode === null);
+  await Promise.all(running.map((child) => new Promise((resolve) => child.once('exit', resolve).kill('SIGKILL'))));
+});
+
 export function startWorkerProcess(env: NodeJS.ProcessEnv, nodeArgs: readonly string[] = FROM_SOURCES): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [...nodeArgs], { env: { ...baseEnv(), PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.add(child);
   const logs: LogLine[] = [];
   const stdout: string[] = [];
   const stderr: string[] = [];
