@@ -85,7 +85,11 @@ class Run {
         if (this.previous !== undefined) throw this.outOfOrder('a rows frame follows its tombstones');
         continue;
       }
-      this.payload = this.named(() => frame.payload());
+      try {
+        this.payload = frame.payload();
+      } catch (error) {
+        throw this.located(error);
+      }
       this.cursor = new PayloadCursor(this.payload, frame.offset);
       this.left = frame.count;
       return this.settle();
@@ -95,27 +99,26 @@ class Run {
   /** Reads the next item's id and finds its end; the reader checked that a frame holds at least one item. */
   private settle(): void {
     const cursor = this.cursor;
-    const id = this.named(() => {
+    // No closure per row: this runs once for every row of the chain.
+    let id: string | null;
+    try {
       this.start = cursor.position;
-      const value = cursor.readValue();
-      if (value === null) throw cursor.corrupt(this.tombstones ? 'a tombstone key is null' : 'a row id is null');
+      id = cursor.readValue();
+      if (id === null) throw cursor.corrupt(this.tombstones ? 'a tombstone key is null' : 'a row id is null');
       if (!this.tombstones) cursor.skipValues(this.columns - 1);
       this.end = cursor.position;
       if (--this.left === 0 && !cursor.done) throw cursor.corrupt(`bytes left after its last ${this.tombstones ? 'tombstone' : 'row'}`);
-      return value;
-    });
+    } catch (error) {
+      throw this.located(error);
+    }
     if (this.previous !== undefined && compareRowKeys(id, this.previous) <= 0) throw this.outOfOrder(`id ${id} follows id ${this.previous}`);
     this.previous = id;
     this.id = id;
   }
 
-  /** Runs `read`; a format error it throws names this run's object. */
-  private named<T>(read: () => T): T {
-    try {
-      return read();
-    } catch (error) {
-      throw error instanceof SnapshotFormatError ? inObject(error, this.name) : error;
-    }
+  /** A format error found in this run's object, named with its key. */
+  private located(error: unknown): unknown {
+    return error instanceof SnapshotFormatError ? inObject(error, this.name) : error;
   }
 
   private outOfOrder(why: string): UnorderedChainError {
