@@ -5,6 +5,10 @@
 //
 //   npm run build:worker            # = node tools/build-worker.mjs
 //   node tools/build-worker.mjs --outdir DIR --metafile
+//   node tools/build-worker.mjs --outdir DIR --inject FILE   # FILE runs before the worker's own modules
+//
+// --inject is for the performance gate's own test, which builds a bundle with a deliberate
+// regression (bench/harness/leak-per-row.ts); a bundle to ship is built without it.
 //
 // Only native add-ons stay outside; each is optional and its package falls back without it.
 /* global console, URL */
@@ -19,6 +23,7 @@ const { values } = parseArgs({
   options: {
     outdir: { type: 'string', default: path.join(ROOT, 'apps/worker/dist') },
     metafile: { type: 'boolean', default: false },
+    inject: { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -40,6 +45,7 @@ const result = await build({
   // One tsconfig for every file, so a build from a checkout and one in the image agree.
   tsconfig: 'tsconfig.base.json',
   external: EXTERNAL,
+  inject: values.inject.map((file) => path.resolve(file)),
   // CommonJS dependencies (pg, the AWS SDK's parts) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   // V8 keeps a module's source in the heap for as long as the module lives (it compiles

@@ -4,7 +4,7 @@
 // with runs in the harness's measured child.
 //
 // Two floors, one after the other on the same rows:
-// - native: psql `COPY (...) TO STDOUT` piped into `gzip -1`, both under /usr/bin/time;
+// - native: psql `COPY (...) TO STDOUT` piped into `gzip -1`, each timed by bash's `time`;
 //   CPU = psql + gzip user+sys. What the hardware does with native tools, nothing of Node.
 // - node: the same psql piped into zlib deflateRaw at level 1 in this process, into a
 //   counting sink, then one PutObject of a blob of the compressed size; CPU = psql + this
@@ -17,22 +17,26 @@ import { createDeflateRaw } from 'node:zlib';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { s3ClientConfig } from '@storage-builder/services';
 import { RESULT_MARKER } from '../harness/measured-child';
-import { FLOOR_DEFLATE_LEVEL, SETTINGS_VARIABLE, TIME_BINARY, type FloorRunResult, type FloorRunSettings } from './floor-protocol';
+import { FLOOR_DEFLATE_LEVEL, SETTINGS_VARIABLE, TIMING_SHELL, type FloorRunResult, type FloorRunSettings } from './floor-protocol';
 
-/** A command under /usr/bin/time: its stdout, and its user+sys CPU and peak RSS once it ended. */
+/**
+ * A command timed by bash's `time` keyword: its stdout, and its user+sys CPU once it ended.
+ * bash prints the rusage of the command to the millisecond; GNU time rounds to 10 ms, which
+ * is half of what psql or gzip spend on the quick gate's 30,000 rows.
+ */
 function timed(command: string, args: string[], stdin?: Readable) {
-  const child = spawn(TIME_BINARY, ['-f', 'GATE_TIME %U %S %M', command, ...args], { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  const child = spawn(TIMING_SHELL, ['-c', 'TIMEFORMAT="GATE_TIME %3U %3S"; time "$@"', 'gate-time', command, ...args], { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   // Piped through this process (its CPU is not counted): handing one child's pipe to the other as stdio leaves no 'close' to wait for.
   if (stdin) stdin.pipe(child.stdin!);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const usage = new Promise<{ cpuMs: number; peakRssKib: number }>((resolve, reject) => {
+  const usage = new Promise<{ cpuMs: number }>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
-      const match = /GATE_TIME ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(stderr);
+      const match = /GATE_TIME ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
       if (code !== 0) reject(new Error(`${command} exited with ${code}: ${stderr.slice(-2000)}`));
-      else if (!match) reject(new Error(`could not read ${TIME_BINARY} output of ${command}: ${stderr.slice(-2000)}`));
-      else resolve({ cpuMs: (Number(match[1]) + Number(match[2])) * 1000, peakRssKib: Number(match[3]) });
+      else if (!match) reject(new Error(`could not read the time of ${command} from ${TIMING_SHELL}: ${stderr.slice(-2000)}`));
+      else resolve({ cpuMs: (Number(match[1]) + Number(match[2])) * 1000 });
     });
   });
   return { stdout: child.stdout!, usage };
@@ -89,7 +93,6 @@ async function runFloor(settings: FloorRunSettings): Promise<FloorRunResult> {
     return {
       wallMs,
       psqlCpuMs: psqlUsage.cpuMs,
-      psqlPeakRssKib: psqlUsage.peakRssKib,
       nodeCpuMs: (cpu.user + cpu.system) / 1000,
       putCpuMs: (put.user + put.system) / 1000,
       copyBytes,

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { runMeasuredChild, type ChildConnection } from '../harness/measured-child';
 
 export const SETTINGS_VARIABLE = 'FLOOR_RUN';
-/** GNU time, for psql's own CPU and peak RSS in the floor. */
-export const TIME_BINARY = '/usr/bin/time';
+/** Its `time` keyword gives psql's and gzip's own CPU to the millisecond. */
+export const TIMING_SHELL = 'bash';
 /** Both floors compress at `gzip -1`'s level whatever the worker's setting: the yardstick stays fixed. */
 export const FLOOR_DEFLATE_LEVEL = 1;
 const FLOOR_CHILD = fileURLToPath(new URL('./floor-child.ts', import.meta.url));
@@ -18,9 +18,8 @@ export interface FloorRunSettings extends ChildConnection {
 export interface FloorRunResult {
   /** Wall time of psql → deflate → sink, then one PUT. */
   wallMs: number;
-  /** psql's user + system CPU (from /usr/bin/time). */
+  /** psql's user + system CPU (bash's `time`). */
   psqlCpuMs: number;
-  psqlPeakRssKib: number;
   /** This node process's CPU around the pipeline and the PUT: piping, compression, PUT. */
   nodeCpuMs: number;
   /** The same split: CPU of the one PUT alone. */

@@ -1,14 +1,18 @@
-// The gate's own test: it runs the real gate (quick mode, on real services) three times:
-// unmodified it passes; with a regression injected (the legacy serializer wired in where
-// streaming should be; 5.6% more instructions in the encoder) it fails with the table. Plus the pure parts: judging, baselines, outputs, flags.
-// Each gate run takes about a minute on 2 cores; nothing here asserts a time.
+// The gate's own test: it runs the real gate (quick mode, on real services): unmodified it
+// passes; with each kind of regression injected (bench/harness/regression-injection.ts: the
+// legacy serializer wired in where streaming should be, 5.6% more instructions in the encoder,
+// a leak of 100 bytes a row in the worker bundle, one more request per published delta,
+// frames deflated at level 9) it fails with the table, on the figure meant to catch it.
+// Plus the pure parts: judging, baselines, outputs, flags.
+// Each gate run takes one to two minutes on 2 cores; nothing here asserts a time.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { valgrindMissing } from './instruction-counts';
+import { HOT_PATHS, valgrindMissing } from './instruction-counts';
+import { MEMORY_GROWTH } from './memory-growth';
 import { baselineFrom, judgeAll, judgementTable, pooledMeasurement, type Measurement } from './metrics';
 import { bmfJson, benchmarkJson } from './report';
 
@@ -29,6 +33,12 @@ function runGate(args: string[], env: Record<string, string> = {}) {
   if (!('GATE_INJECT_REGRESSION' in env)) delete childEnv['GATE_INJECT_REGRESSION'];
   const result = spawnSync(TSX, [GATE, ...args, '--out', out], { cwd: ROOT, env: childEnv, encoding: 'utf8', timeout: 600_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, out };
+}
+
+/** The FAILED table's row of `metric`, or undefined when it did not fail. */
+function failedRow(stdout: string, metric: string): string | undefined {
+  const failed = stdout.includes('FAILED (') ? stdout.slice(stdout.indexOf('FAILED (')) : '';
+  return failed.split('\n').find((line) => line.startsWith(`| ${metric} (`) && line.includes('FAIL'));
 }
 
 const m = (name: string, kind: Measurement['kind'], value: number): Measurement => ({ name, unit: kind === 'ratio' ? 'x' : 'n', kind, value, group: 'sync' });
@@ -116,9 +126,29 @@ describe('gate command', () => {
   it.skipIf(valgrindMissing() !== undefined)('fails on the encoder’s instruction count when it does a few percent more work', () => {
     const run = runGate(['--quick'], { GATE_INJECT_REGRESSION: 'encoder-extra-work' });
     expect(run.status, run.stderr.slice(-3000)).toBe(1);
-    const failed = run.stdout.slice(run.stdout.indexOf('FAILED ('));
-    expect(failed).toMatch(/\| instructions per row: encoder, COPY text to deflated frames \(instructions\) +\| [\d.]+ +\| [\d.]+ +\| ≤ [\d.]+ +\| FAIL/);
+    expect(failedRow(run.stdout, HOT_PATHS.encode)).toBeDefined();
     // The reader's count is untouched by the injection and passes.
-    expect(failed).not.toContain('instructions per row: reader');
+    expect(failedRow(run.stdout, HOT_PATHS.decode)).toBeUndefined();
+  }, 600_000);
+
+  it('fails on memory growth per row when the worker bundle keeps 100 bytes of every row', () => {
+    const run = runGate(['--quick'], { GATE_INJECT_REGRESSION: 'leak-per-row' });
+    expect(run.status, run.stderr.slice(-3000)).toBe(1);
+    expect(failedRow(run.stdout, MEMORY_GROWTH)).toBeDefined();
+  }, 600_000);
+
+  it('fails on the incremental path’s S3 requests when each published delta makes one more', () => {
+    const run = runGate(['--quick'], { GATE_INJECT_REGRESSION: 'extra-request' });
+    expect(run.status, run.stderr.slice(-3000)).toBe(1);
+    expect(failedRow(run.stdout, 'S3 requests per published target: incremental sync')).toMatch(/\| 5\.000 +\| 6\.000 +\| ≤ 5\.500 +\| FAIL/);
+    // Full syncs publish bases, which the injection leaves alone.
+    expect(failedRow(run.stdout, 'S3 requests per target: full sync')).toBeUndefined();
+  }, 600_000);
+
+  it('fails when frames are deflated at another level', () => {
+    const run = runGate(['--quick'], { GATE_INJECT_REGRESSION: 'compression-level' });
+    expect(run.status, run.stderr.slice(-3000)).toBe(1);
+    expect(failedRow(run.stdout, 'bytes per row: streaming full sync')).toBeDefined();
+    if (valgrindMissing() === undefined) expect(failedRow(run.stdout, HOT_PATHS.encode)).toBeDefined();
   }, 600_000);
 });

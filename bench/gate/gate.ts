@@ -23,13 +23,14 @@
 //    alternates per round); the streaming child runs one unmeasured full sync first (warmUp).
 //    Each UpdateAll runs in a child process (bench/harness/update-all-child.ts; the floors in floor-child.ts).
 // 3. "parallel" group: C clients × 5 kinds, full syncs at parallelism 4 and 1, alternating.
+// 4. memory growth per row of the shipped worker bundle (memory-growth.ts): full syncs of one
+//    client at two sizes, each in a fresh worker process, peak − idle RSS.
 // Counters are compared with the committed baseline; ratios (medians) with the committed
 // thresholds; a failing ratio's group is measured once more (confirming run) and the gate
 // fails only if the median of both runs' rounds is over the threshold. Wall times and CPU figures are reported, never gated.
 // Writes <out>/benchmark.json (customSmallerIsBetter), <out>/bmf.json (Bencher), <out>/gate.md.
-// GATE_INJECT_REGRESSION=legacy-serializer|per-row-await|encoder-extra-work injects a regression (bench/harness/regression-injection.ts).
+// GATE_INJECT_REGRESSION=<name> injects a regression (bench/harness/regression-injection.ts lists them).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,10 +43,11 @@ import { applyChurn, migrate, parseDataProfile, seedDatabase, type DataProfile }
 import { median } from '../harness/stats';
 import { DEFAULT_BASELINE_PATH, readBaselineFile, writeBaseline } from './baseline-file';
 import { measureUpdateAll, type ChildConnection, type MeasuredUpdateAll, type UpdateAllSwitches } from '../harness/measured-child';
-import { runFloorChild, TIME_BINARY, type FloorRunResult } from './floor-protocol';
+import { runFloorChild, TIMING_SHELL, type FloorRunResult } from './floor-protocol';
 import { countHotPaths, HOT_PATHS, INSTRUCTION_ROWS, instructionPlatform, valgrindMissing, type HotPath } from './instruction-counts';
 import { floorRunSettings } from './floor-settings';
-import { INJECT_VARIABLE, injectionFromEnv, type Injection } from '../harness/regression-injection';
+import { measureMemoryGrowth } from './memory-growth';
+import { INJECT_VARIABLE, INJECTIONS, injectionFromEnv, type Injection } from '../harness/regression-injection';
 import { baselineFrom, fmt, judgeAll, judgementTable, pooledMeasurement, type Group, type Judgement, type Measurement, type ModeBaseline } from './metrics';
 import { writeReports } from './report';
 import { serializerPass } from './serializer-pass';
@@ -65,13 +67,19 @@ interface Scale {
   parallelRows: number;
   churnRate: number;
   promiseRows: number;
+  /** The two sizes of the one client whose full syncs give the worker bundle's memory growth per row. */
+  memoryRowsSmall: number;
+  memoryRowsLarge: number;
 }
 
 const SCALES: Record<'normal' | 'quick', Scale> = {
   // One client of 1M rows: per-target costs (leases, manifests, S3 requests) would weigh on a
   // smaller one, and the CPU per row is what the worker/floor ratio is about.
-  normal: { rows: 1_000_000, parallelClients: 24, parallelRows: 72_000, churnRate: 0.0002, promiseRows: 50_000 },
-  quick: { rows: 30_000, parallelClients: 12, parallelRows: 12_000, churnRate: 0.005, promiseRows: 10_000 },
+  normal: { rows: 1_000_000, parallelClients: 24, parallelRows: 72_000, churnRate: 0.0002, promiseRows: 50_000, memoryRowsSmall: 500_000, memoryRowsLarge: 2_000_000 },
+  // Both memory sizes past the first few hundred thousand rows, in which the upload buffers and
+  // the heap fill up (peak − idle RSS 10 MiB at 50k rows, 25 at 250k, 29 at 300k, 33 at 1M); a
+  // leak of 100 bytes a row adds 67 MiB between them.
+  quick: { rows: 30_000, parallelClients: 12, parallelRows: 12_000, churnRate: 0.005, promiseRows: 10_000, memoryRowsSmall: 300_000, memoryRowsLarge: 1_000_000 },
 };
 
 interface Options {
@@ -90,7 +98,7 @@ const HELP = `usage: npx tsx bench/gate/gate.ts [--quick] [--rounds N] [--out DI
        npx tsx bench/gate/gate.ts --update-baseline --reason "why the baseline moves" [--quick]
        npx tsx bench/gate/gate.ts --report-only [--rows N] [--parallel-rows N]
 exit: 0 pass, 1 regression (confirmed), 2 bad flags / no baseline, 3 could not measure.
-${INJECT_VARIABLE}=legacy-serializer|per-row-await|encoder-extra-work injects a regression (for the gate's test).`;
+${INJECT_VARIABLE}=${INJECTIONS.join('|')} injects a regression (for the gate's test).`;
 
 function parseOptions(argv: string[]): Options | 'help' {
   let parsed;
@@ -161,14 +169,13 @@ const log = (message: string) => process.stderr.write(`${new Date().toISOString(
 const NATIVE_FLOOR_RATIO = 'CPU ratio: worker (streaming) / native floor (psql COPY | gzip -1)';
 
 function floorTools(): string | undefined {
-  for (const [tool, install] of [['psql', 'the PostgreSQL client'], ['gzip', 'gzip']] as const) {
+  for (const [tool, install] of [['psql', 'the PostgreSQL client'], ['gzip', 'gzip'], [TIMING_SHELL, 'bash']] as const) {
     try {
       execFileSync(tool, ['--version'], { stdio: 'ignore' });
     } catch {
       return `${tool} is not on PATH: the worker/floor ratios are skipped (install ${install} to measure them)`;
     }
   }
-  if (!existsSync(TIME_BINARY)) return `${TIME_BINARY} is missing (needed for psql's own CPU): the worker/floor ratio is skipped`;
   return undefined;
 }
 
@@ -193,6 +200,7 @@ class Gate {
   private churnSeed = 1000;
   private sync!: GateDatabase;
   private parallel!: GateDatabase;
+  private services!: Awaited<ReturnType<typeof provisionServices>>;
   readonly notes: string[] = [];
   readonly environment: string[] = [];
 
@@ -211,6 +219,7 @@ class Gate {
     }
     const services = await provisionServices({ label: 'perf-gate' });
     this.stack.push('services', () => services.stop());
+    this.services = services;
     for (const line of services.describe()) {
       log(line);
       this.environment.push(line);
@@ -387,6 +396,19 @@ class Gate {
       { name: `wall: full sync of ${first.targets} targets, parallelism 1`, unit: 's', kind: 'report', group: 'parallel', value: median(p1.map((r) => r.wallMs / 1000)), samples: p1.map((r) => r.wallMs / 1000) },
     ];
   }
+
+  /** The shipped bundle's peak RSS growth per row (memory-growth.ts); never re-measured: it is a counter. */
+  memoryGroup(): Promise<Measurement[]> {
+    return measureMemoryGrowth({
+      rows: [this.options.scale.memoryRowsSmall, this.options.scale.memoryRowsLarge],
+      runs: this.options.rounds,
+      serverUrl: this.services.postgres.url,
+      objectStore: this.services.objectStore,
+      stack: this.stack,
+      injection: this.options.injection,
+      log,
+    });
+  }
 }
 
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
@@ -443,7 +465,7 @@ async function main(): Promise<number> {
   let judgements: Judgement[] = [];
   try {
     await gate.start();
-    measured = [...(await gate.diagnosticPass()), ...(await gate.syncGroup('sync')), ...(await gate.parallelGroup('parallel'))];
+    measured = [...(await gate.diagnosticPass()), ...(await gate.syncGroup('sync')), ...(await gate.parallelGroup('parallel')), ...(await gate.memoryGroup())];
     if (baseline) {
       judgements = judgeAll(baseline, measured, skipped);
       const failingGroups = new Set(judgements.filter((j) => j.verdict === 'FAIL' && j.kind === 'ratio').map((j) => j.group));

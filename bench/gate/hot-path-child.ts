@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { readSnapshot, SnapshotEncoder } from '@storage-builder/snapshot';
-import { injectionFromEnv } from '../harness/regression-injection';
+import { INJECTED_DEFLATE_LEVEL, injectionFromEnv } from '../harness/regression-injection';
 import { header } from '../serializer/generated-feed';
 
 /** The feed hands the encoder the whole rows of one socket read: about this many bytes. */
@@ -22,9 +22,10 @@ if ((mode !== 'encode' && mode !== 'decode') || !file) {
 const input = readFileSync(file);
 let rows = 0;
 if (mode === 'encode') {
-  const encoder = new SnapshotEncoder(header('deflate'), {});
+  const injection = injectionFromEnv();
+  const encoder = new SnapshotEncoder(header('deflate'), injection === 'compression-level' ? { deflateLevel: INJECTED_DEFLATE_LEVEL } : {});
   // The injected regression: the first 32nd of every read encoded again, in frames of its own.
-  const extraWork = injectionFromEnv() === 'encoder-extra-work' ? new SnapshotEncoder(header('deflate'), { frameBytes: 4096 }) : undefined;
+  const extraWork = injection === 'encoder-extra-work' ? new SnapshotEncoder(header('deflate'), { frameBytes: 4096 }) : undefined;
   for (let start = 0; start < input.length; ) {
     const newline = input.indexOf(10, Math.min(input.length - 1, start + READ_BYTES - 1));
     const end = newline < 0 ? input.length : newline + 1;

@@ -6,7 +6,6 @@
 // start-up cancelled out. node runs with --single-threaded --predictable: no background
 // compiler or GC threads, whose timing would change what the main thread executes.
 import { execFile, execFileSync } from 'node:child_process';
-import { cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -33,11 +32,12 @@ export const INSTRUCTION_ROWS = 10_000;
 export const DETERMINISTIC_NODE_FLAGS = ['--single-threaded', '--predictable'] as const;
 
 /**
- * What the counts depend on besides the code: node's build and the CPU, whose features pick
- * V8's and zlib's code paths.
+ * What the counts depend on besides the code: node's build, and valgrind, whose simulated
+ * CPU's features pick V8's and zlib's code paths. Not the host's CPU model: an AMD EPYC and
+ * an Intel Xeon host counted the same (bench/gate/README.md).
  */
 export function instructionPlatform(): string {
-  return `node ${process.version} ${process.arch}, ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`;
+  return `node ${process.version} ${process.arch}, ${execFileSync('valgrind', ['--version'], { encoding: 'utf8' }).trim()}`;
 }
 
 /** Why instruction counts cannot be taken here, or undefined when they can. */

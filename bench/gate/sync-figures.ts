@@ -94,7 +94,7 @@ if (!values['skip-floor']) {
   floorCpu = median(runs.map((r) => perMillion(r.native.psqlCpuMs + r.native.gzipCpuMs, r.copyRows)));
   lines.push(
     `| native floor: psql COPY \\| gzip -${FLOOR_DEFLATE_LEVEL} | ${floorCpu.toFixed(2)} (gzip ${median(runs.map((r) => perMillion(r.native.gzipCpuMs, r.copyRows))).toFixed(2)}) | ${median(runs.map((r) => r.native.wallMs / 1000)).toFixed(1)} | - | ${f.copyRows} rows, COPY ${f.copyBytes} bytes → ${f.native.compressedBytes} |`,
-    `| node floor: psql COPY + deflateRaw level ${FLOOR_DEFLATE_LEVEL} + one PUT | ${median(runs.map((r) => perMillion(r.psqlCpuMs + r.nodeCpuMs, r.copyRows))).toFixed(2)} (psql ${median(runs.map((r) => perMillion(r.psqlCpuMs, r.copyRows))).toFixed(2)}, PUT ${median(runs.map((r) => perMillion(r.putCpuMs, r.copyRows))).toFixed(2)}) | ${median(runs.map((r) => r.wallMs / 1000)).toFixed(1)} | psql ${mib(f.psqlPeakRssKib)} | ${f.copyRows} rows, COPY ${f.copyBytes} bytes → ${f.compressedBytes} |`,
+    `| node floor: psql COPY + deflateRaw level ${FLOOR_DEFLATE_LEVEL} + one PUT | ${median(runs.map((r) => perMillion(r.psqlCpuMs + r.nodeCpuMs, r.copyRows))).toFixed(2)} (psql ${median(runs.map((r) => perMillion(r.psqlCpuMs, r.copyRows))).toFixed(2)}, PUT ${median(runs.map((r) => perMillion(r.putCpuMs, r.copyRows))).toFixed(2)}) | ${median(runs.map((r) => r.wallMs / 1000)).toFixed(1)} | - | ${f.copyRows} rows, COPY ${f.copyBytes} bytes → ${f.compressedBytes} |`,
   );
 }
 

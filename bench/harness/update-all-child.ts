@@ -16,7 +16,7 @@ import { readManifest } from '@storage-builder/snapshot';
 import type { LogFields, LogLevel, Logger, RunSummary } from '@storage-builder/updater';
 import { openWorkerRuntime, parseRuntimeConfig } from '@storage-builder/worker/runtime';
 import { GO_LINE, MEASURE_VARIABLE, READY_LINE, RESULT_MARKER, type MeasuredUpdateAll, type MeasureOptions } from './measured-child';
-import { strategyFor, wrapPublisherWithPerRowAwait } from './regression-injection';
+import { INJECTED_DEFLATE_LEVEL, strategyFor, withPerRowAwait, wrapPublishedBatches, wrapPublisherWithExtraRequest } from './regression-injection';
 
 const counters = { counting: false, dbQueries: 0, s3: {} as Record<string, number>, promises: 0, warnings: [] as string[] };
 
@@ -48,16 +48,17 @@ async function main(): Promise<MeasuredUpdateAll> {
   const config = parseRuntimeConfig(process.env);
   const { injection } = measure;
   const serializer = strategyFor(config.serializer, injection);
-  if (injection === 'per-row-await') wrapPublisherWithPerRowAwait();
-  // encoder-extra-work acts only where the gate counts instructions (hot-path-child.ts), not here.
-  const injected =
-    injection === 'legacy-serializer'
-      ? serializer !== config.serializer
-        ? `legacy serializer instead of ${config.serializer}`
-        : undefined
-      : injection === 'per-row-await'
-        ? 'one await per row before the serializer'
-        : undefined;
+  if (injection === 'per-row-await') wrapPublishedBatches(injection, withPerRowAwait);
+  if (injection === 'extra-request') wrapPublisherWithExtraRequest();
+  // encoder-extra-work acts only where the gate counts instructions (hot-path-child.ts), leak-per-row only in the worker bundle (memory-growth.ts).
+  const injected = injection && {
+    'legacy-serializer': serializer !== config.serializer ? `legacy serializer instead of ${config.serializer}` : undefined,
+    'per-row-await': 'one await per row before the serializer',
+    'extra-request': 'one HeadObject after each published delta',
+    'compression-level': `frames deflated at level ${INJECTED_DEFLATE_LEVEL}`,
+    'encoder-extra-work': undefined,
+    'leak-per-row': undefined,
+  }[injection];
   countDbQueries();
   await using runtime = openWorkerRuntime(config, { logger: countingLogger });
   runtime.s3.middlewareStack.add(
@@ -70,7 +71,11 @@ async function main(): Promise<MeasuredUpdateAll> {
     },
     { step: 'initialize', name: 'harnessRequestCounter' },
   );
-  const updater = runtime.updater({ serializer, ...(measure.maxAttempts !== undefined && { maxAttempts: measure.maxAttempts }) });
+  const updater = runtime.updater({
+    serializer,
+    ...(measure.maxAttempts !== undefined && { maxAttempts: measure.maxAttempts }),
+    ...(injection === 'compression-level' && { publisher: { frame: { deflateLevel: INJECTED_DEFLATE_LEVEL } } }),
+  });
   // Outside the measured window: the schema check and the store's one-off conditional-write probe.
   await updater.check();
   await runtime.store.conditionalWrites();
