@@ -1,6 +1,7 @@
 import { chooseProvider, type ProviderChoice } from './provider-choice';
 import type { ResolvedProvisionOptions } from './provision-options';
 import type { ServiceKind } from './service-types';
+import { containerImages } from './testcontainers/container-plans';
 
 export interface EmbeddedAvailability {
   available: boolean;
@@ -19,7 +20,7 @@ export async function chooseFor(
 ): Promise<ProviderChoice> {
   const dockerMatters =
     options.requested === 'testcontainers' || (options.requested === undefined && !environmentConfigured);
-  const docker = dockerMatters ? await options.probeDocker(options.env) : { reachable: false, detail: 'not asked' };
+  const docker = dockerMatters ? await options.probeDocker(options.env, containerImages(kind, options.env)) : { reachable: false, detail: 'not asked' };
   const embeddedFacts = embedded();
   return chooseProvider(kind, {
     environmentConfigured,

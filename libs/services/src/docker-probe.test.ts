@@ -58,4 +58,34 @@ describe('probeDocker', () => {
     const result = await probeDocker({ DOCKER_HOST: `unix://${socketPath}` });
     expect(result.reachable).toBe(false);
   });
+
+  it('says an engine that neither holds nor can pull an image cannot serve, naming the image and the fix', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'docker-probe-'));
+    const socketPath = path.join(dir, 'docker.sock');
+    // The answers of a Docker 20.10 engine with one image built locally and no registry reachable.
+    const server = http.createServer((request, response) => {
+      const url = request.url ?? '';
+      const json = (status: number, body: object) => {
+        response.statusCode = status;
+        response.end(JSON.stringify(body));
+      };
+      if (url === '/_ping') return void response.end('OK');
+      if (url === '/images/built:1/json') return json(200, { Id: 'sha256:0' });
+      if (url.startsWith('/images/')) return json(404, { message: `No such image: ${url.slice(8, -5)}` });
+      if (url === '/distribution/upstream:2/json') return json(200, { Descriptor: {} });
+      json(500, { message: 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host' });
+    });
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    cleanup = async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    };
+    const env = { DOCKER_HOST: `unix://${socketPath}` };
+
+    expect(await probeDocker(env, ['built:1', 'upstream:2'])).toEqual({ reachable: true, detail: `${socketPath} answered HTTP 200; built:1 present, upstream:2 pullable` });
+    const missing = await probeDocker(env, ['built:1', 'postgres:16.10-alpine']);
+    expect(missing.reachable).toBe(false);
+    expect(missing.detail).toContain('image postgres:16.10-alpine is neither present nor pullable (HTTP 500: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host)');
+    expect(missing.detail).toContain('npm run docker:images');
+  });
 });

@@ -24,7 +24,7 @@ describe('chooseProvider', () => {
 
   it('uses Testcontainers when no URL is set and Docker answers', () => {
     const choice = chooseProvider('object-store', { ...nothing, dockerReachable: true, dockerDetail: 'HTTP 200', embeddedAvailable: true });
-    expect(choice).toEqual({ provider: 'testcontainers', reason: 'a Docker engine answered (HTTP 200)' });
+    expect(choice).toEqual({ provider: 'testcontainers', reason: 'a Docker engine can run it (HTTP 200)' });
   });
 
   it('falls back to embedded when neither a URL nor Docker is there', () => {
@@ -37,7 +37,7 @@ describe('chooseProvider', () => {
     const attempt = () => chooseProvider('redis', nothing);
     expect(attempt).toThrow(ServiceUnavailableError);
     expect(attempt).toThrow(/environment: REDIS_URL is not set/);
-    expect(attempt).toThrow(/testcontainers: no Docker engine answered \(\/var\/run\/docker.sock does not exist\)/);
+    expect(attempt).toThrow(/testcontainers: no Docker engine can run it \(\/var\/run\/docker.sock does not exist\)/);
     expect(attempt).toThrow(/embedded: embedded redis is not available/);
     expect(attempt).toThrow(/Fix: set REDIS_URL/);
   });
@@ -46,7 +46,7 @@ describe('chooseProvider', () => {
     const facts = { ...nothing, environmentConfigured: true, embeddedAvailable: true };
     expect(chooseProvider('postgres', { ...facts, requested: 'embedded' }).provider).toBe('embedded');
     expect(() => chooseProvider('postgres', { ...facts, requested: 'testcontainers' })).toThrow(
-      /testcontainers: no Docker engine answered[\s\S]*unset SERVICES_PROVIDER/,
+      /testcontainers: no Docker engine can run it[\s\S]*unset SERVICES_PROVIDER/,
     );
   });
 });

@@ -16,6 +16,7 @@ const PROVIDER_NAMES: readonly ProviderName[] = ['environment', 'testcontainers'
 /** What is known about the machine when a service is asked for. */
 export interface ProviderFacts {
   environmentConfigured: boolean;
+  /** An engine answered and holds or can pull the service's images; `dockerDetail` says what failed. */
   dockerReachable: boolean;
   dockerDetail: string;
   embeddedAvailable: boolean;
@@ -40,8 +41,8 @@ export function chooseProvider(kind: ServiceKind, facts: ProviderFacts): Provide
       ? { ok: true, why: `${variable} is set` }
       : { ok: false, why: `${variable} is not set` },
     testcontainers: facts.dockerReachable
-      ? { ok: true, why: `a Docker engine answered (${facts.dockerDetail})` }
-      : { ok: false, why: `no Docker engine answered (${facts.dockerDetail})` },
+      ? { ok: true, why: `a Docker engine can run it (${facts.dockerDetail})` }
+      : { ok: false, why: `no Docker engine can run it (${facts.dockerDetail})` },
     embedded: facts.embeddedAvailable
       ? { ok: true, why: `embedded ${kind} is available (${facts.embeddedDetail})` }
       : { ok: false, why: `embedded ${kind} is not available (${facts.embeddedDetail})` },
@@ -59,7 +60,7 @@ export function chooseProvider(kind: ServiceKind, facts: ProviderFacts): Provide
   const attempts = candidates.map((p) => `${p}: ${verdicts[p].why}`);
   const fix = facts.requested
     ? `provide ${kind} through '${facts.requested}' as described above, or unset ${PROVIDER_OVERRIDE_VARIABLE} to let the provider be chosen`
-    : `set ${variable} to a running ${kind}, start a Docker engine, or install the embedded option`;
+    : `set ${variable} to a running ${kind}, start a Docker engine that has or can pull the images, or install the embedded option`;
   throw new ServiceUnavailableError(kind, attempts, fix);
 }
 

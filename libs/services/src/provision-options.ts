@@ -21,17 +21,17 @@ export interface ProvisionOptions {
    */
   label?: string;
   /**
-   * Asks whether a Docker engine answers.
-   * @defaultValue a `/_ping` of `DOCKER_HOST` or `/var/run/docker.sock`
+   * Asks whether a Docker engine answers and holds or can pull `images`.
+   * @defaultValue a `/_ping` of `DOCKER_HOST` or `/var/run/docker.sock`, then an image inspect or registry lookup per image
    */
-  probeDocker?: (env: NodeJS.ProcessEnv) => Promise<DockerProbeResult>;
+  probeDocker?: (env: NodeJS.ProcessEnv, images: readonly string[]) => Promise<DockerProbeResult>;
 }
 
 export interface ResolvedProvisionOptions {
   env: NodeJS.ProcessEnv;
   requested: ProviderName | undefined;
   label: string;
-  probeDocker: (env: NodeJS.ProcessEnv) => Promise<DockerProbeResult>;
+  probeDocker: (env: NodeJS.ProcessEnv, images: readonly string[]) => Promise<DockerProbeResult>;
 }
 
 export const DEFAULT_LABEL = 'run';

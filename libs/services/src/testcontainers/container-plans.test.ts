@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { CONTAINER_PLANS, LOCALSTACK_CONTAINER } from './container-plans';
+import { CONTAINER_PLANS, containerImages, LOCALSTACK_CONTAINER, POSTGRES_CONTAINER, REAPER_IMAGE } from './container-plans';
 import { provisionObjectStore } from '../object-store-service';
 
 describe('container plans', () => {
@@ -17,12 +19,22 @@ describe('container plans', () => {
   });
 });
 
+describe('containerImages', () => {
+  it('names the reaper the installed testcontainers starts, unless it is disabled or replaced', () => {
+    const reaperSource = readFileSync(createRequire(import.meta.url).resolve('testcontainers/build/reaper/reaper.js'), 'utf8');
+    expect(reaperSource).toContain(`ImageName.fromString("${REAPER_IMAGE}")`);
+    expect(containerImages('postgres', {})).toEqual([POSTGRES_CONTAINER.image, REAPER_IMAGE]);
+    expect(containerImages('postgres', { TESTCONTAINERS_RYUK_DISABLED: 'true' })).toEqual([POSTGRES_CONTAINER.image]);
+    expect(containerImages('object-store', { RYUK_CONTAINER_IMAGE: 'mirror/ryuk:1' })).toEqual([LOCALSTACK_CONTAINER.image, 'mirror/ryuk:1']);
+  });
+});
+
 describe('the Testcontainers path without a Docker engine', () => {
   const noDocker = async () => ({ reachable: false, detail: 'test: no engine' });
 
   it('is refused with the probe result when requested and no engine answers', async () => {
     await expect(provisionObjectStore({ env: {}, provider: 'testcontainers', probeDocker: noDocker })).rejects.toThrow(
-      /testcontainers: no Docker engine answered \(test: no engine\)/,
+      /testcontainers: no Docker engine can run it \(test: no engine\)/,
     );
   });
 });
