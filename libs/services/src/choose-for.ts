@@ -1,3 +1,4 @@
+import type { DockerProbeResult } from './docker-probe';
 import { chooseProvider, type ProviderChoice } from './provider-choice';
 import type { ResolvedProvisionOptions } from './provision-options';
 import type { ServiceKind } from './service-types';
@@ -20,9 +21,9 @@ export async function chooseFor(
 ): Promise<ProviderChoice> {
   const dockerMatters =
     options.requested === 'testcontainers' || (options.requested === undefined && !environmentConfigured);
-  const docker = dockerMatters ? await options.probeDocker(options.env, containerImages(kind, options.env)) : { reachable: false, detail: 'not asked' };
+  const docker: DockerProbeResult = dockerMatters ? await options.probeDocker(options.env, containerImages(kind, options.env)) : { reachable: false, detail: 'not asked' };
   const embeddedFacts = embedded();
-  return chooseProvider(kind, {
+  const choice = chooseProvider(kind, {
     environmentConfigured,
     dockerReachable: docker.reachable,
     dockerDetail: docker.detail,
@@ -30,4 +31,5 @@ export async function chooseFor(
     embeddedDetail: embeddedFacts.detail,
     requested: options.requested,
   });
+  return choice.provider === 'testcontainers' && docker.images?.[0] ? { ...choice, image: docker.images[0] } : choice;
 }

@@ -42,7 +42,7 @@ describe('probeDocker', () => {
     };
 
     const result = await probeDocker({ DOCKER_HOST: `unix://${socketPath}` });
-    expect(result).toEqual({ reachable: true, detail: `${socketPath} answered HTTP 200` });
+    expect(result).toEqual({ reachable: true, detail: `${socketPath} answered HTTP 200`, images: [] });
   });
 
   it('reports a socket nobody listens on as unreachable', async () => {
@@ -82,10 +82,16 @@ describe('probeDocker', () => {
     };
     const env = { DOCKER_HOST: `unix://${socketPath}` };
 
-    expect(await probeDocker(env, ['built:1', 'upstream:2'])).toEqual({ reachable: true, detail: `${socketPath} answered HTTP 200; built:1 present, upstream:2 pullable` });
-    const missing = await probeDocker(env, ['built:1', 'postgres:16.10-alpine']);
+    // A present stand-in is taken before the registry is asked about the upstream image.
+    const fix = 'build it';
+    expect(await probeDocker(env, [{ alternatives: ['postgres:16.10-alpine', 'built:1'], fix }, { alternatives: ['upstream:2'], fix }])).toEqual({
+      reachable: true,
+      detail: `${socketPath} answered HTTP 200; built:1 present, upstream:2 pullable`,
+      images: ['built:1', 'upstream:2'],
+    });
+    const missing = await probeDocker(env, [{ alternatives: ['built:1'], fix }, { alternatives: ['postgres:16.10-alpine', 'stand-in:1'], fix: 'run npm run docker:images' }]);
     expect(missing.reachable).toBe(false);
-    expect(missing.detail).toContain('image postgres:16.10-alpine is neither present nor pullable (HTTP 500: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host)');
+    expect(missing.detail).toContain('no image is present or pullable: postgres:16.10-alpine: HTTP 500: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host; stand-in:1: HTTP 500');
     expect(missing.detail).toContain('npm run docker:images');
   });
 });

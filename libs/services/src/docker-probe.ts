@@ -4,12 +4,20 @@ import http from 'node:http';
 export interface DockerProbeResult {
   reachable: boolean;
   detail: string;
+  /** When reachable: for each wanted entry, the alternative the engine holds or can pull. */
+  images?: string[];
 }
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 const PING_TIMEOUT_MS = 1_500;
 /** Asking whether an image can be pulled makes the engine contact its registry: a failed DNS lookup takes seconds. */
 const REGISTRY_TIMEOUT_MS = 15_000;
+
+/** Images a container needs, best first, and what to do when the engine has none of them. */
+export interface WantedImage {
+  readonly alternatives: readonly string[];
+  readonly fix: string;
+}
 
 type DockerEndpoint = { socketPath: string } | { host: string; port: number };
 
@@ -45,21 +53,28 @@ function engineMessage(answer: { status: number; body: string } | { error: strin
   }
 }
 
-/** Whether the engine holds `image` or can pull it (it asks the registry for the image's manifest, downloading nothing). */
-async function imageAvailability(endpoint: DockerEndpoint, image: string): Promise<{ available: boolean; how: string }> {
-  const local = await dockerGet(endpoint, `/images/${image}/json`, PING_TIMEOUT_MS);
-  if ('status' in local && local.status === 200) return { available: true, how: 'present' };
-  const remote = await dockerGet(endpoint, `/distribution/${image}/json`, REGISTRY_TIMEOUT_MS);
-  if ('status' in remote && remote.status === 200) return { available: true, how: 'pullable' };
-  return { available: false, how: engineMessage(remote) };
+/** The first of `alternatives` the engine holds, else the first it can pull (asking the registry for the manifest, downloading nothing), else why none. */
+async function firstAvailable(endpoint: DockerEndpoint, alternatives: readonly string[]): Promise<{ image: string; how: string } | { refusals: string[] }> {
+  for (const image of alternatives) {
+    const local = await dockerGet(endpoint, `/images/${image}/json`, PING_TIMEOUT_MS);
+    if ('status' in local && local.status === 200) return { image, how: 'present' };
+  }
+  const refusals: string[] = [];
+  for (const image of alternatives) {
+    const remote = await dockerGet(endpoint, `/distribution/${image}/json`, REGISTRY_TIMEOUT_MS);
+    if ('status' in remote && remote.status === 200) return { image, how: 'pullable' };
+    refusals.push(`${image}: ${engineMessage(remote)}`);
+  }
+  return { refusals };
 }
 
 /**
- * Asks the Docker engine for `/_ping`, then whether each of `images` is present or can be
- * pulled. The client binary being installed proves nothing, and neither does an engine
- * that answers: only one that holds or can fetch the images can start the containers.
+ * Asks the Docker engine for `/_ping`, then, for each entry of `wanted`, which of its
+ * alternatives (best first) is present or can be pulled. The client binary being installed
+ * proves nothing, and neither does an engine that answers: only one that holds or can fetch
+ * the images can start the containers.
  */
-export async function probeDocker(env: NodeJS.ProcessEnv = process.env, images: readonly string[] = []): Promise<DockerProbeResult> {
+export async function probeDocker(env: NodeJS.ProcessEnv = process.env, wanted: readonly WantedImage[] = []): Promise<DockerProbeResult> {
   const endpoint = dockerEndpoint(env);
   if ('socketPath' in endpoint && !existsSync(endpoint.socketPath)) {
     return { reachable: false, detail: `${endpoint.socketPath} does not exist` };
@@ -68,16 +83,15 @@ export async function probeDocker(env: NodeJS.ProcessEnv = process.env, images: 
   const ping = await dockerGet(endpoint, '/_ping', PING_TIMEOUT_MS);
   if ('error' in ping) return { reachable: false, detail: `${where}: ${ping.error}` };
   if (ping.status !== 200) return { reachable: false, detail: `${where} answered HTTP ${ping.status}` };
+  const images: string[] = [];
   const found: string[] = [];
-  for (const image of images) {
-    const availability = await imageAvailability(endpoint, image);
-    if (!availability.available) {
-      return {
-        reachable: false,
-        detail: `${where} answered, but image ${image} is neither present nor pullable (${availability.how}): build the stand-in images with \`npm run docker:images\`, or pull ${image}`,
-      };
+  for (const { alternatives, fix } of wanted) {
+    const available = await firstAvailable(endpoint, alternatives);
+    if ('refusals' in available) {
+      return { reachable: false, detail: `${where} answered, but no image is present or pullable: ${available.refusals.join('; ')}; ${fix}` };
     }
-    found.push(`${image} ${availability.how}`);
+    images.push(available.image);
+    found.push(`${available.image} ${available.how}`);
   }
-  return { reachable: true, detail: `${where} answered HTTP 200${found.length > 0 ? `; ${found.join(', ')}` : ''}` };
+  return { reachable: true, detail: `${where} answered HTTP 200${found.length > 0 ? `; ${found.join(', ')}` : ''}`, images };
 }

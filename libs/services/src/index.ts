@@ -9,7 +9,7 @@ export type { ProvisionOptions } from './provision-options';
 export { chooseProvider, ENVIRONMENT_VARIABLE, PROVIDER_OVERRIDE_VARIABLE } from './provider-choice';
 export type { ProviderChoice, ProviderFacts } from './provider-choice';
 export { probeDocker } from './docker-probe';
-export type { DockerProbeResult } from './docker-probe';
+export type { DockerProbeResult, WantedImage } from './docker-probe';
 export { s3ClientConfig } from './s3-client-config';
 export { ServiceUnavailableError } from './service-unavailable-error';
 export { withReleaseOnFailure } from './release-stack';
@@ -24,5 +24,5 @@ export type {
   ServiceHandle,
   ServiceKind,
 } from './service-types';
-export { CONTAINER_PLANS, LOCALSTACK_CONTAINER, POSTGRES_CONTAINER, REDIS_CONTAINER } from './testcontainers/container-plans';
+export { CONTAINER_PLANS, IMAGE_VARIABLE, LOCALSTACK_CONTAINER, POSTGRES_CONTAINER, REAPER_IMAGE, REDIS_CONTAINER, STAND_IN_IMAGES } from './testcontainers/container-plans';
 export { postgresBinariesDir } from './embedded/embedded-postgres-server';

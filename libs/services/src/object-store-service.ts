@@ -16,7 +16,8 @@ import type { ReleaseStack } from '@storage-builder/resources';
 import { withReleaseOnFailure } from './release-stack';
 import { s3ClientConfig } from './s3-client-config';
 import { makeHandle } from './service-handle';
-import type { ObjectStoreConnection, ObjectStoreService, ProviderName } from './service-types';
+import type { ObjectStoreConnection, ObjectStoreService } from './service-types';
+import type { ProviderChoice } from './provider-choice';
 import { startObjectStoreContainer } from './testcontainers/start-containers';
 
 export interface ObjectStoreOptions extends ProvisionOptions {
@@ -37,7 +38,7 @@ export async function provisionObjectStore(options: ObjectStoreOptions = {}): Pr
   }));
 
   return withReleaseOnFailure(async (stack) => {
-    const connection = await startServer(choice.provider, environment, stack);
+    const connection = await startServer(choice, environment, stack);
     const clientConfig = s3ClientConfig(connection);
     const bucket = options.bucket ?? (await createOwnBucket(clientConfig, `sb-${resolved.label}-${uniqueSuffix()}`, stack));
     return makeHandle(
@@ -48,7 +49,7 @@ export async function provisionObjectStore(options: ObjectStoreOptions = {}): Pr
 }
 
 async function startServer(
-  provider: ProviderName,
+  { provider, image }: ProviderChoice,
   environment: ObjectStoreConnection | undefined,
   stack: ReleaseStack,
 ): Promise<ObjectStoreConnection> {
@@ -56,8 +57,8 @@ async function startServer(
     case 'environment':
       return environment as ObjectStoreConnection;
     case 'testcontainers': {
-      const container = await startObjectStoreContainer();
-      stack.push('LocalStack container', container.stop);
+      const container = await startObjectStoreContainer(image!);
+      stack.push(`container ${image}`, container.stop);
       return container.value;
     }
     case 'embedded': {

@@ -7,7 +7,8 @@ import { resolveProvisionOptions, type ProvisionOptions } from './provision-opti
 import type { ReleaseStack } from '@storage-builder/resources';
 import { withReleaseOnFailure } from './release-stack';
 import { makeHandle } from './service-handle';
-import type { PostgresService, ProviderName } from './service-types';
+import type { PostgresService } from './service-types';
+import type { ProviderChoice } from './provider-choice';
 import { startPostgresContainer } from './testcontainers/start-containers';
 
 export interface PostgresOptions extends ProvisionOptions {
@@ -26,7 +27,7 @@ export async function provisionPostgres(options: PostgresOptions = {}): Promise<
   const choice = await chooseFor('postgres', resolved, environmentUrl !== undefined, embeddedPostgresAvailability);
 
   return withReleaseOnFailure(async (stack) => {
-    const serverUrl = await startServer(choice.provider, environmentUrl, stack);
+    const serverUrl = await startServer(choice, environmentUrl, stack);
     let url = serverUrl;
     if (options.isolate ?? true) {
       url = await createIsolatedDatabase(serverUrl, `sb_${resolved.label.replace(/-/g, '_')}_${uniqueSuffix()}`, stack);
@@ -36,13 +37,13 @@ export async function provisionPostgres(options: PostgresOptions = {}): Promise<
   });
 }
 
-async function startServer(provider: ProviderName, environmentUrl: string | undefined, stack: ReleaseStack): Promise<string> {
+async function startServer({ provider, image }: ProviderChoice, environmentUrl: string | undefined, stack: ReleaseStack): Promise<string> {
   switch (provider) {
     case 'environment':
       return environmentUrl as string;
     case 'testcontainers': {
-      const container = await startPostgresContainer();
-      stack.push('PostgreSQL container', container.stop);
+      const container = await startPostgresContainer(image!);
+      stack.push(`container ${image}`, container.stop);
       return container.value;
     }
     case 'embedded': {

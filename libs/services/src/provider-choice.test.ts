@@ -24,13 +24,16 @@ describe('chooseProvider', () => {
 
   it('uses Testcontainers when no URL is set and Docker answers', () => {
     const choice = chooseProvider('object-store', { ...nothing, dockerReachable: true, dockerDetail: 'HTTP 200', embeddedAvailable: true });
-    expect(choice).toEqual({ provider: 'testcontainers', reason: 'a Docker engine can run it (HTTP 200)' });
+    expect(choice).toEqual({ provider: 'testcontainers', reason: 'a Docker engine can run it (HTTP 200); not environment: S3_ENDPOINT is not set' });
   });
 
   it('falls back to embedded when neither a URL nor Docker is there', () => {
     const choice = chooseProvider('redis', { ...nothing, embeddedAvailable: true, embeddedDetail: '/usr/bin/redis-server is on PATH' });
     expect(choice.provider).toBe('embedded');
-    expect(choice.reason).toContain('/usr/bin/redis-server');
+    // One line: what served, then why each provider before it could not.
+    expect(choice.reason).toBe(
+      'embedded redis is available (/usr/bin/redis-server is on PATH); not environment: REDIS_URL is not set; not testcontainers: no Docker engine can run it (/var/run/docker.sock does not exist)',
+    );
   });
 
   it('names every provider it tried and what to set when none can serve', () => {

@@ -28,6 +28,8 @@ export interface ProviderFacts {
 export interface ProviderChoice {
   provider: ProviderName;
   reason: string;
+  /** With `testcontainers`: the image the service's container runs. */
+  image?: string;
 }
 
 /**
@@ -49,11 +51,12 @@ export function chooseProvider(kind: ServiceKind, facts: ProviderFacts): Provide
   };
 
   const candidates = facts.requested ? [facts.requested] : PROVIDER_NAMES;
-  for (const provider of candidates) {
+  for (const [index, provider] of candidates.entries()) {
     const verdict = verdicts[provider];
     if (verdict.ok) {
-      const how = facts.requested ? `requested explicitly; ${verdict.why}` : verdict.why;
-      return { provider, reason: how };
+      // A fallback says, on the same line, why each provider before it could not serve.
+      const passedOver = candidates.slice(0, index).map((p) => `; not ${p}: ${verdicts[p].why}`).join('');
+      return { provider, reason: facts.requested ? `requested explicitly; ${verdict.why}` : `${verdict.why}${passedOver}` };
     }
   }
 

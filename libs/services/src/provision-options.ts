@@ -1,4 +1,4 @@
-import { probeDocker, type DockerProbeResult } from './docker-probe';
+import { probeDocker, type DockerProbeResult, type WantedImage } from './docker-probe';
 import { parseProviderName, PROVIDER_OVERRIDE_VARIABLE } from './provider-choice';
 import { sanitizeLabel } from './local-resources';
 import type { ProviderName } from './service-types';
@@ -21,17 +21,17 @@ export interface ProvisionOptions {
    */
   label?: string;
   /**
-   * Asks whether a Docker engine answers and holds or can pull `images`.
+   * Asks whether a Docker engine answers and, for each wanted image, which alternative it holds or can pull.
    * @defaultValue a `/_ping` of `DOCKER_HOST` or `/var/run/docker.sock`, then an image inspect or registry lookup per image
    */
-  probeDocker?: (env: NodeJS.ProcessEnv, images: readonly string[]) => Promise<DockerProbeResult>;
+  probeDocker?: (env: NodeJS.ProcessEnv, wanted: readonly WantedImage[]) => Promise<DockerProbeResult>;
 }
 
 export interface ResolvedProvisionOptions {
   env: NodeJS.ProcessEnv;
   requested: ProviderName | undefined;
   label: string;
-  probeDocker: (env: NodeJS.ProcessEnv, images: readonly string[]) => Promise<DockerProbeResult>;
+  probeDocker: (env: NodeJS.ProcessEnv, wanted: readonly WantedImage[]) => Promise<DockerProbeResult>;
 }
 
 export const DEFAULT_LABEL = 'run';

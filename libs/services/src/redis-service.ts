@@ -30,8 +30,8 @@ export async function provisionRedis(options: ProvisionOptions = {}): Promise<Re
         stack.push(`keys ${keyPrefix}*`, () => deleteKeysWithPrefix(url, keyPrefix));
         break;
       case 'testcontainers': {
-        const container = await startRedisContainer();
-        stack.push('Redis container', container.stop);
+        const container = await startRedisContainer(choice.image!);
+        stack.push(`container ${choice.image}`, container.stop);
         url = container.value;
         break;
       }
