@@ -21,7 +21,8 @@ async function databaseExists(url: string, name: string): Promise<boolean> {
 
 describe.runIf(databaseUrl)('PostgreSQL from DATABASE_URL', () => {
   it('creates a database of its own on that server and drops it on stop, even with a session left open', async () => {
-    const postgres = await provisionPostgres({ label: 'env-test' });
+    // Only the URL: a SERVICES_PROVIDER this run sets for other tests must not decide here.
+    const postgres = await provisionPostgres({ label: 'env-test', env: { DATABASE_URL: databaseUrl } });
     expect(postgres.provider).toBe('environment');
     expect(postgres.reason).toBe('DATABASE_URL is set');
     expect(postgres.database).toMatch(/^sb_env_test_[0-9a-f]{10}$/);
@@ -65,7 +66,7 @@ async function listDatabases(url: string): Promise<string[]> {
 
 describe.runIf(redisUrl)('Redis from REDIS_URL', () => {
   it('removes only the keys under its prefix on stop', async () => {
-    const service = await provisionRedis({ label: 'env-test' });
+    const service = await provisionRedis({ label: 'env-test', env: { REDIS_URL: redisUrl } });
     expect(service.provider).toBe('environment');
     const redis = new Redis(redisUrl!);
     const outsider = `sb-outsider:${service.keyPrefix}`;
