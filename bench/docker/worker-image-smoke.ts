@@ -88,6 +88,10 @@ for (const name of values.profiles.split(',')) {
       failures++;
       console.log(docker('logs', '--tail', '30', container));
     }
+  } catch (error) {
+    // A docker command that failed (a cgroup file missing, say) fails this profile; the next ones are still checked.
+    failures++;
+    console.log(`${name}: FAILED ${(error as Error).message.split('\n')[0]}`);
   } finally {
     docker('rm', '-f', container);
   }

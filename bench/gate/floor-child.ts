@@ -25,7 +25,11 @@ import { FLOOR_DEFLATE_LEVEL, SETTINGS_VARIABLE, TIMING_SHELL, type FloorRunResu
  * is half of what psql or gzip spend on the quick gate's 30,000 rows.
  */
 function timed(command: string, args: string[], stdin?: Readable) {
-  const child = spawn(TIMING_SHELL, ['-c', 'TIMEFORMAT="GATE_TIME %3U %3S"; time "$@"', 'gate-time', command, ...args], { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  // LC_ALL=C: bash prints the time with the locale's decimal point.
+  const child = spawn(TIMING_SHELL, ['-c', 'TIMEFORMAT="GATE_TIME %3U %3S"; time "$@"', 'gate-time', command, ...args], {
+    env: { ...process.env, LC_ALL: 'C' },
+    stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
   // Piped through this process (its CPU is not counted): handing one child's pipe to the other as stdio leaves no 'close' to wait for.
   if (stdin) stdin.pipe(child.stdin!);
   let stderr = '';

@@ -1,6 +1,6 @@
 // Memory growth per row of the worker the image ships: the bundle (tools/build-worker.mjs)
-// run with the Dockerfile's node flags and ENV, one full sync of one client through its HTTP
-// API (bench/memory/worker-session.ts), at two sizes of that client. Growth = peak RSS
+// run by this machine's node with the Dockerfile's node flags and ENV, one full sync of one
+// client through its HTTP API (bench/memory/worker-session.ts), at two sizes of that client. Growth = peak RSS
 // (VmHWM) − RSS once the worker listens, before the sync; per 100k rows = the difference of
 // the two sizes' median growths over the difference of their rows. Start-up, modules and the
 // upload buffers cancel out; what stays is what the worker keeps per row. A streaming sync

@@ -13,6 +13,6 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && echo 'node:x:1000:1000::/home/node:/bin/sh' >> /etc/passwd \
  && mkdir -p /home/node && chown 1000:1000 /home/node
 ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
-# Images built on it (the worker's) carry the label too: a report can tell the stand-in from upstream.
+# Images built on it (the worker's) carry the label too; `npm run docker:images` shows it as a stand-in.
 LABEL storage-builder.stand-in="node:22-bookworm-slim built by npm run docker:images"
 CMD ["node"]

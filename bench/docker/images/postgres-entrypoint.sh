@@ -15,7 +15,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     echo "CREATE DATABASE \"${POSTGRES_DB:-$user}\"" | postgres --single -D "$PGDATA" postgres >/dev/null
   fi
 fi
-if [ "$1" = "postgres" ]; then
+if [ "${1:-}" = "postgres" ]; then
   shift
   exec postgres -D "$PGDATA" -c listen_addresses='*' "$@"
 fi

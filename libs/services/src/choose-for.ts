@@ -21,7 +21,8 @@ export async function chooseFor(
 ): Promise<ProviderChoice> {
   const dockerMatters =
     options.requested === 'testcontainers' || (options.requested === undefined && !environmentConfigured);
-  const docker: DockerProbeResult = dockerMatters ? await options.probeDocker(options.env, containerImages(kind, options.env)) : { reachable: false, detail: 'not asked' };
+  const wanted = containerImages(kind, options.env);
+  const docker: DockerProbeResult = dockerMatters ? await options.probeDocker(options.env, wanted) : { reachable: false, detail: 'not asked' };
   const embeddedFacts = embedded();
   const choice = chooseProvider(kind, {
     environmentConfigured,
@@ -31,5 +32,6 @@ export async function chooseFor(
     embeddedDetail: embeddedFacts.detail,
     requested: options.requested,
   });
-  return choice.provider === 'testcontainers' && docker.images?.[0] ? { ...choice, image: docker.images[0] } : choice;
+  // A probe that names no image (a caller's own) leaves the best candidate.
+  return choice.provider === 'testcontainers' ? { ...choice, image: docker.images?.[0] ?? wanted[0]!.alternatives[0]! } : choice;
 }

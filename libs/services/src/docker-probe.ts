@@ -53,8 +53,19 @@ function engineMessage(answer: { status: number; body: string } | { error: strin
   }
 }
 
+type Availability = { image: string; how: string } | { refusals: string[] };
+/** Answers already had in this process, by engine and alternatives: a registry that does not answer can take seconds per lookup, and tests provision many services. */
+const answered = new Map<string, Promise<Availability>>();
+
 /** The first of `alternatives` the engine holds, else the first it can pull (asking the registry for the manifest, downloading nothing), else why none. */
-async function firstAvailable(endpoint: DockerEndpoint, alternatives: readonly string[]): Promise<{ image: string; how: string } | { refusals: string[] }> {
+function firstAvailable(endpoint: DockerEndpoint, alternatives: readonly string[]): Promise<Availability> {
+  const key = `${JSON.stringify(endpoint)} ${alternatives.join(' ')}`;
+  let availability = answered.get(key);
+  if (!availability) answered.set(key, (availability = lookUp(endpoint, alternatives)));
+  return availability;
+}
+
+async function lookUp(endpoint: DockerEndpoint, alternatives: readonly string[]): Promise<Availability> {
   for (const image of alternatives) {
     const local = await dockerGet(endpoint, `/images/${image}/json`, PING_TIMEOUT_MS);
     if ('status' in local && local.status === 200) return { image, how: 'present' };

@@ -24,5 +24,5 @@ export type {
   ServiceHandle,
   ServiceKind,
 } from './service-types';
-export { CONTAINER_PLANS, IMAGE_VARIABLE, LOCALSTACK_CONTAINER, POSTGRES_CONTAINER, REAPER_IMAGE, REDIS_CONTAINER, STAND_IN_IMAGES } from './testcontainers/container-plans';
+export { CONTAINER_PLANS, LOCALSTACK_CONTAINER, POSTGRES_CONTAINER, REDIS_CONTAINER, STAND_IN_IMAGES } from './testcontainers/container-plans';
 export { postgresBinariesDir } from './embedded/embedded-postgres-server';
